@@ -1,0 +1,5 @@
+"""``python -m callflow`` is the ``urgentline`` command."""
+
+from callflow.cli import main
+
+main()

@@ -1,0 +1,67 @@
+"""The one aiohttp application: health, metrics, API, auth, on one port.
+
+``create_app`` is the composition root of the HTTP side (DESIGN: it may import
+every package). The service starts and stops with the application through a
+cleanup context, so ``aiohttp``'s runner owns its lifetime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from callflow.auth import Role, public, require, setup_auth
+from callflow.service import Service
+from callflow.settings import Settings
+
+SERVICE: web.AppKey[Service] = web.AppKey("service", Service)
+
+
+def create_app(settings: Settings, service: Service | None = None) -> web.Application:
+    """Build the application; ``service`` lets the demo and tests pass their own."""
+    app = web.Application()
+    svc = service or Service(settings)
+    app[SERVICE] = svc
+    setup_auth(app, svc.db, settings)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/api/calls/summary", calls_summary)
+    if service is None:
+        app.cleanup_ctx.append(_run_service)
+    return app
+
+
+async def _run_service(app: web.Application) -> AsyncIterator[None]:
+    async with app[SERVICE]:
+        yield
+
+
+@public
+async def healthz(request: web.Request) -> web.Response:
+    """Alive: the process answers. Says nothing about dependencies."""
+    return web.json_response({"status": "ok"})
+
+
+@public
+async def readyz(request: web.Request) -> web.Response:
+    """Ready to take calls: the ARI event socket is up (calls would fail over otherwise)."""
+    service = request.app[SERVICE]
+    ready = service.ready
+    body = {"ready": ready, "ari_connected": ready, "active_calls": service.active_calls}
+    return web.json_response(body, status=200 if ready else 503)
+
+
+@require(Role.SUPERVISOR)
+async def metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[SERVICE].metrics.registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+@require(Role.SUPERVISOR)
+async def calls_summary(request: web.Request) -> web.Response:
+    """Counts of ended calls by outcome and destination, from the CallRecords."""
+    summary = await request.app[SERVICE].summary()
+    return web.json_response(summary)

@@ -1,0 +1,126 @@
+"""``urgentline demo``: everything embedded in one process.
+
+The ARI simulator (with simulated providers), a traffic generator and the
+service with its HTTP port, on the embedded defaults (SQLite file under
+``./var``, fakeredis). Prints progress on stderr and, at the end, one line of
+JSON on stdout counted from the CallRecords of this run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+from aiohttp import web
+
+from callflow.app import create_app
+from callflow.auth import AUTH_SERVICE
+from callflow.service import Service
+from callflow.settings import Settings
+
+DEMO_USER = "demo"
+
+
+@click.command()
+@click.option("--calls", type=int, default=None, help="Stop after this many calls have ended.")
+@click.option("--rate", type=float, default=2.0, show_default=True, help="New calls per second.")
+@click.option("--minutes", type=float, default=None, help="Stop after this many minutes.")
+@click.option("--port", type=int, default=None, help="HTTP port (default URGENTLINE_HTTP_PORT).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Traffic mix seed.")
+def demo(
+    calls: int | None, rate: float, minutes: float | None, port: int | None, seed: int
+) -> None:
+    """Run simulator, providers, traffic, service and dashboard in one process."""
+    if calls is not None and calls <= 0:
+        raise click.BadParameter("must be positive", param_hint="--calls")
+    if rate <= 0:
+        raise click.BadParameter("must be positive", param_hint="--rate")
+    with contextlib.suppress(KeyboardInterrupt):
+        summary = asyncio.run(
+            run_demo(calls=calls, rate=rate, minutes=minutes, port=port, seed=seed)
+        )
+        click.echo(json.dumps(summary, sort_keys=True))
+        if summary["errors"]:
+            sys.exit(1)
+
+
+async def run_demo(
+    *, calls: int | None, rate: float, minutes: float | None, port: int | None, seed: int
+) -> dict[str, Any]:
+    from sip_lab.ari import AriSimulator
+    from sip_lab.traffic import run_traffic
+
+    base = Settings()
+    async with AriSimulator(
+        port=0, user=base.ari_user, password=base.ari_password.get_secret_value()
+    ) as sim:
+        settings = Settings(ari_url=sim.base_url, http_port=port or base.http_port)
+        service = Service(settings)
+        app = create_app(settings, service)
+        async with service:
+            runner = web.AppRunner(app)
+            await runner.setup()
+            try:
+                site = web.TCPSite(runner, settings.http_host, settings.http_port)
+                await site.start()
+                await _announce(app, settings, sim.base_url)
+                assert service.events is not None
+                if not await service.events.wait_connected(10):
+                    raise click.ClickException("the service could not connect to the simulator")
+                started = datetime.now(UTC)
+                limit_s = minutes * 60 if minutes else None
+                total = calls if calls is not None else int((limit_s or 10**7) * rate)
+                traffic = asyncio.create_task(
+                    run_traffic(sim.control_url, calls=total, rate=rate, seed=seed)
+                )
+                try:
+                    await _progress(service, started, calls, limit_s)
+                finally:
+                    traffic.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await traffic
+                # Let calls in progress end (never cut a caller off in a demo either).
+                await service.sessions.drain(30) if service.sessions else None
+                return await service.summary(since=started)
+            finally:
+                await runner.cleanup()
+
+
+async def _announce(app: web.Application, settings: Settings, ari_url: str) -> None:
+    password = secrets.token_urlsafe(12)
+    auth = app[AUTH_SERVICE]
+    await auth.ensure_user(DEMO_USER, password, roles=["admin"])
+    url = f"http://{settings.http_host}:{settings.http_port}"
+    click.echo(f"ARI simulator at {ari_url}", err=True)
+    click.echo(f"service at {url}  (health: {url}/healthz, metrics: {url}/metrics)", err=True)
+    click.echo(f"log in at {url}/login as '{DEMO_USER}' with password '{password}'", err=True)
+
+
+async def _progress(
+    service: Service, started: datetime, calls: int | None, limit_s: float | None
+) -> None:
+    t0 = time.monotonic()
+    while True:
+        await asyncio.sleep(1.0)
+        summary = await service.summary(since=started)
+        elapsed = time.monotonic() - t0
+        target = f"/{calls}" if calls else ""
+        click.echo(
+            f"\r[{elapsed:5.0f}s] ended {summary['calls']}{target}  active {service.active_calls}"
+            f"  routed {sum(summary['routed'].values())}  fallback {summary['fallback']}"
+            f"  abandoned {summary['abandoned']}  errors {summary['errors']}   ",
+            err=True,
+            nl=False,
+        )
+        if calls is not None and summary["calls"] >= calls:
+            break
+        if limit_s is not None and elapsed >= limit_s:
+            break
+    click.echo("", err=True)

@@ -1,0 +1,1 @@
+"""Routing: destinations (and, later, queues and priority policy)."""

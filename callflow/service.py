@@ -1,0 +1,132 @@
+"""The call-control service: storage, ARI, sessions, wired and supervised.
+
+``Service`` is an async context manager that owns every long-lived resource
+and task of one instance. The aiohttp application (``callflow.app``) starts it
+in a cleanup context; the demo and the benchmark use it directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from callflow.ari import AriClient, AriEventStream, CallQueue, EventRouter, Resync, StasisStart
+from callflow.metrics import ServiceMetrics
+from callflow.notifier import CallEventPublisher
+from callflow.routing.destinations import Destinations, load_destinations
+from callflow.sessions import SessionManager
+from callflow.sessions.session import SessionDeps
+from callflow.settings import Settings
+from callflow.storage import Database, RedisStore
+from callflow.summary import call_summary
+from ivr_scripts import Script, load_script, shipped_script
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    """One urgentline instance.
+
+    Usage::
+
+        async with Service(Settings()) as service:
+            await service.events.wait_connected(5)
+            ...
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        db: Database | None = None,
+        redis: RedisStore | None = None,
+        script: Script | None = None,
+        destinations: Destinations | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db or Database(settings.database_url)
+        self.redis = redis or RedisStore(settings.redis_url, settings.redis_prefix)
+        self.script = script or (
+            load_script(settings.script_path) if settings.script_path else shipped_script()
+        )
+        self.destinations = destinations or load_destinations(settings.destinations_path or None)
+        self.metrics = ServiceMetrics()
+        self.publisher = CallEventPublisher(self.redis)
+        self.ari = AriClient(
+            settings.ari_url,
+            settings.ari_user,
+            settings.ari_password.get_secret_value(),
+            timeout_s=settings.ari_timeout_s,
+        )
+        self.sessions: SessionManager | None = None
+        self.router: EventRouter | None = None
+        self.events: AriEventStream | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._owns_db = db is None
+        self._owns_redis = redis is None
+
+    async def __aenter__(self) -> Service:
+        if self.settings.migrate_on_start:
+            await asyncio.to_thread(self.db.migrate)
+        deps = SessionDeps(
+            ari=self.ari,
+            router=EventRouter(self._on_new_call),
+            app=self.settings.ari_app,
+            destinations=self.destinations,
+            publisher=self.publisher,
+            db=self.db,
+            metrics=self.metrics,
+            dial_timeout_s=self.settings.dial_timeout_s,
+        )
+        self.router = deps.router
+        self.sessions = SessionManager(deps, lambda: self.script)
+        self.events = AriEventStream(
+            self.ari, self.settings.ari_app, deps.router, on_resync=self._on_resync
+        )
+        events = self.events
+        self.metrics.ari_connected.set_function(lambda: 1.0 if events.connected else 0.0)
+        self.metrics.ari_reconnects.set_function(lambda: float(events.reconnects))
+        self.metrics.active_calls.set_function(lambda: float(self.active_calls))
+        self._reader = asyncio.get_running_loop().create_task(self.events.run())
+        return self
+
+    def _on_new_call(self, channel_id: str, event: StasisStart) -> CallQueue | None:
+        assert self.sessions is not None
+        return self.sessions.on_new_call(channel_id, event)
+
+    async def _on_resync(self, resync: Resync) -> None:
+        assert self.sessions is not None
+        await self.sessions.on_resync(resync)
+
+    @property
+    def active_calls(self) -> int:
+        return self.sessions.active if self.sessions is not None else 0
+
+    async def summary(self, since: datetime | None = None) -> dict[str, Any]:
+        return await call_summary(self.db, since)
+
+    @property
+    def ready(self) -> bool:
+        return self.events is not None and self.events.connected
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.sessions is not None:
+            await self.sessions.drain()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        await self.ari.aclose()
+        if self._owns_redis:
+            await self.redis.aclose()
+        if self._owns_db:
+            self.db.dispose()

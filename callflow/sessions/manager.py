@@ -1,0 +1,106 @@
+"""Live sessions: creation on StasisStart, resync after reconnects, drain on shutdown.
+
+The manager owns every session task (nothing is fire-and-forget). It is also
+the ``on_new_call`` hook of the ARI event router and the ``on_resync`` hook of
+the event socket, so it is where calls whose events were lost get repaired:
+every session reconciles its channels and playbacks, a channel in our app that no
+session knows (events lost, or a restarted service) is adopted and sent to the
+fallback destination.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from callflow.ari import AriError, CallQueue, Resync, StasisStart
+from callflow.sessions import synthetic
+from callflow.sessions.session import CallSession, SessionDeps
+from ivr_scripts import Script
+
+log = logging.getLogger(__name__)
+
+
+class SessionManager:
+    def __init__(self, deps: SessionDeps, script: Callable[[], Script]) -> None:
+        self.deps = deps
+        self._script = script
+        self._sessions: dict[str, CallSession] = {}  # caller channel id -> session
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closing = False
+        self.calls_started = 0
+
+    @property
+    def active(self) -> int:
+        return len(self._sessions)
+
+    def on_new_call(self, channel_id: str, event: StasisStart) -> CallQueue | None:
+        """Router hook: a StasisStart for a channel no call owns yet."""
+        if event.args and event.args[0] == "dialed":
+            # A provider leg whose call has already ended: clear it, never bridge it.
+            self._spawn(self._hangup_orphan(channel_id))
+            return None
+        if self._closing:
+            return None
+        return self._start(event, adopted=False)
+
+    def _start(self, event: StasisStart, *, adopted: bool) -> CallQueue:
+        queue: CallQueue = asyncio.Queue()
+        session = CallSession(
+            self.deps,
+            call_id=uuid.uuid4().hex,
+            start_event=event,
+            script=self._script(),
+            queue=queue,
+            adopted=adopted,
+        )
+        self._sessions[session.channel_id] = session
+        self.calls_started += 1
+        self._spawn(self._run(session))
+        return queue
+
+    async def _run(self, session: CallSession) -> None:
+        try:
+            await session.run()
+        finally:
+            self._sessions.pop(session.channel_id, None)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _hangup_orphan(self, channel_id: str) -> None:
+        try:
+            await self.deps.ari.hangup(channel_id)
+        except AriError:
+            log.info("orphan leg %s already gone", channel_id)
+
+    async def on_resync(self, resync: Resync) -> None:
+        """Socket hook after every (re)connect: reconcile sessions with Asterisk's view."""
+        live = {channel.id: channel for channel in resync.channels}
+        for session in list(self._sessions.values()):
+            self._spawn(session.reconcile(live))
+        known_legs = {s.current_leg for s in self._sessions.values()}
+        for channel_id, channel in live.items():
+            if channel_id in self._sessions or channel_id in known_legs:
+                continue
+            if channel.dialplan and channel.dialplan.app_data.split(",")[1:2] == ["dialed"]:
+                self._spawn(self._hangup_orphan(channel_id))
+                continue
+            log.warning("adopting channel %s found in our app after resync", channel_id)
+            queue = self._start(synthetic.stasis_start(self.deps.app, channel), adopted=True)
+            self.deps.router.register(channel_id, queue)
+
+    async def drain(self, timeout_s: float = 10.0) -> None:
+        """Stop taking calls; let live ones finish, then hand the rest to the dialplan."""
+        self._closing = True
+        if self._tasks:
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout_s)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)

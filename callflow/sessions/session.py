@@ -1,0 +1,552 @@
+"""The CallSession: one call's loop between ARI and the routing script.
+
+Theory of operation. The ARI reader puts every event of this call (caller
+channel, its playbacks, the provider leg, the bridge) on ``queue`` in order; the
+session is the only consumer. It runs in three phases:
+
+1. *IVR*: answer, then feed events to ``ivr_scripts.step`` and carry out the
+   commands it returns, until the script ends with ``Route`` or ``Hangup``.
+   Timers are deadlines on the queue read, so the clock stays here.
+2. *Routing*: originate the destination's endpoint with a client-chosen id
+   (registered before the request, so no event can outrun our bookkeeping),
+   wait for it to answer, and bridge it with the caller. Any failure tries the
+   fallback destination, then the dialplan route: a call is never dropped by us.
+3. *Connected*: wait for either side to hang up, then clear the other side and
+   the bridge.
+
+The caller hanging up ends the session in any phase (``CallerGone``). Whatever
+happens, ``run`` writes one CallRecord and publishes the matching CallEvents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from callflow.ari import (
+    AriClient,
+    AriError,
+    AriEvent,
+    AriNotFound,
+    CallQueue,
+    Channel,
+    ChannelDestroyed,
+    ChannelDtmfReceived,
+    ChannelHangupRequest,
+    EventRouter,
+    PlaybackFinished,
+    StasisEnd,
+    StasisStart,
+)
+from callflow.events import CallEvent, CallEventType
+from callflow.metrics import ServiceMetrics
+from callflow.notifier import CallEventPublisher
+from callflow.routing.destinations import Destination, Destinations
+from callflow.sessions import synthetic
+from callflow.sessions.record import CallFacts, Outcome, utcnow
+from callflow.storage import Database
+from ivr_scripts import Script, commands, events, start, step
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE_S = 0.08
+RECORD_RETRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDeps:
+    """Everything a session talks to, injected by the manager."""
+
+    ari: AriClient
+    router: EventRouter
+    app: str
+    destinations: Destinations
+    publisher: CallEventPublisher
+    db: Database
+    metrics: ServiceMetrics
+    dial_timeout_s: float = 30.0
+
+
+class CallerGone(Exception):
+    """The caller's channel has left; nothing more can be done for this call."""
+
+
+class RouteFailed(Exception):
+    """A destination could not be connected; ``reason`` is a code for the record."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CallSession:
+    """Drives one call. Usage: ``await CallSession(...).run()`` inside an owned task."""
+
+    def __init__(
+        self,
+        deps: SessionDeps,
+        *,
+        call_id: str,
+        start_event: StasisStart,
+        script: Script,
+        queue: CallQueue,
+        adopted: bool = False,
+    ) -> None:
+        self.deps = deps
+        self.script = script
+        self.queue = queue
+        self.adopted = adopted
+        channel = start_event.channel
+        self.channel_id = channel.id
+        self.facts = CallFacts(
+            call_id=call_id,
+            channel_id=channel.id,
+            asterisk_id=start_event.asterisk_id,
+            caller=channel.caller.number if channel.caller else None,
+            script=script.name,
+            script_version=script.version,
+        )
+        self._answered = channel.state == "Up"
+        self._started = asyncio.get_running_loop().time()
+        self._timers: dict[str, float] = {}
+        self._playbacks: dict[str, str] = {}  # ARI playback id -> interpreter ref
+        self._refs: dict[str, str] = {}  # interpreter ref -> ARI playback id
+        self._resources: list[str] = []
+        self._seq = 0
+        self._last_dtmf: tuple[str, datetime] | None = None
+        self._leg: str | None = None
+        self._bridge: str | None = None
+
+    @property
+    def call_id(self) -> str:
+        return self.facts.call_id
+
+    @property
+    def current_leg(self) -> str | None:
+        """The provider leg being dialled or connected, if any."""
+        return self._leg
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def run(self) -> CallFacts:
+        """Run the call to its end; never raises except ``CancelledError``."""
+        await self._publish(
+            CallEventType.ARRIVED,
+            withheld=self.facts.caller_withheld,
+            script=self.script.name,
+            script_version=self.script.version,
+            adopted=self.adopted,
+        )
+        try:
+            await self._run()
+        except CallerGone:
+            if self.facts.outcome is Outcome.IN_PROGRESS:
+                self.facts.outcome = Outcome.ABANDONED
+                await self._publish(CallEventType.ABANDONED)
+            self.facts.ended_by = self.facts.ended_by or "caller"
+        except asyncio.CancelledError:
+            # Shutdown: hand the caller to the dialplan rather than strand them.
+            await self._shielded_handover("service-shutdown")
+            raise
+        except Exception:
+            log.exception("call %s: unexpected error, sending to fallback", self.call_id)
+            self.deps.metrics.session_errors.inc()
+            await self._last_resort("session-error")
+        finally:
+            await self._cleanup()
+            await self._finish()
+        return self.facts
+
+    async def _run(self) -> None:
+        if not self._answered:
+            await self._ari(self.deps.ari.answer(self.channel_id))
+            self._answered = True
+        self.facts.answered_at = utcnow()
+        await self._publish(CallEventType.ANSWERED)
+        if self.adopted:
+            await self._route(commands.Route(self.deps.destinations.fallback, "resync-adopted"))
+            return
+        terminal = await self._run_ivr()
+        if isinstance(terminal, commands.Hangup):
+            self.facts.outcome = Outcome.HUNG_UP
+            self.facts.ended_by = "script"
+            await self._ari(self.deps.ari.hangup(self.channel_id))
+            return
+        await self._route(terminal)
+
+    # ------------------------------------------------------------------ phase 1: IVR
+
+    async def _run_ivr(self) -> commands.Route | commands.Hangup:
+        state, cmds = start(self.script)
+        while True:
+            for command in cmds:
+                if isinstance(command, commands.Route | commands.Hangup):
+                    self.facts.menu_path = list(state.menu_path)
+                    return command
+                failure = await self._execute(command)
+                if failure is not None:
+                    state, cmds = step(self.script, state, failure)
+                    break
+            else:
+                self.facts.menu_path = list(state.menu_path)
+                event = await self._next_ivr_event()
+                before = len(state.menu_path)
+                state, cmds = step(self.script, state, event)
+                for choice in state.menu_path[before:]:
+                    await self._publish(CallEventType.MENU_CHOICE, choice=choice)
+
+    async def _execute(self, command: commands.Command) -> events.CommandFailed | None:
+        """Carry out one non-terminal command; a failure comes back as an event."""
+        match command:
+            case commands.Play(ref=ref, media=media):
+                playback_id = self._new_id("pb")
+                self._playbacks[playback_id] = ref
+                self._refs[ref] = playback_id
+                self.deps.router.register(playback_id, self.queue)
+                try:
+                    await self._ari(
+                        self.deps.ari.play(self.channel_id, list(media), playback_id=playback_id)
+                    )
+                except AriError as exc:
+                    log.warning("call %s: play failed (%s)", self.call_id, type(exc).__name__)
+                    return events.CommandFailed(ref, "play-failed")
+            case commands.StopPlayback(ref=ref):
+                stopping = self._refs.pop(ref, None)
+                if stopping is not None:
+                    self._playbacks.pop(stopping, None)
+                    try:
+                        await self.deps.ari.stop_playback(stopping)
+                    except AriError as exc:
+                        log.info("call %s: stop playback: %s", self.call_id, type(exc).__name__)
+            case commands.StartTimer(name=name, seconds=seconds):
+                self._timers[name] = asyncio.get_running_loop().time() + seconds
+            case commands.CancelTimer(name=name):
+                self._timers.pop(name, None)
+            case commands.Route() | commands.Hangup():
+                raise AssertionError("terminal commands are handled by the IVR loop")
+        return None
+
+    async def _next_ivr_event(self) -> events.Event:
+        while True:
+            timeout: float | None = None
+            if self._timers:
+                name, deadline = min(self._timers.items(), key=lambda item: item[1])
+                timeout = deadline - asyncio.get_running_loop().time()
+                if timeout <= 0:
+                    del self._timers[name]
+                    return events.TimerFired(name)
+            try:
+                item = await asyncio.wait_for(self.queue.get(), timeout)
+            except TimeoutError:
+                continue
+            translated = self._translate(item)
+            if translated is not None:
+                return translated
+
+    def _translate(self, item: AriEvent) -> events.Event | None:
+        """ARI event -> interpreter event; raises CallerGone when the caller left."""
+        self._check_caller_gone(item)
+        if isinstance(item, PlaybackFinished):
+            ref = self._playbacks.pop(item.playback.id, None)
+            if ref is not None:
+                self._refs.pop(ref, None)
+                return events.PlaybackFinished(ref)
+        elif isinstance(item, ChannelDtmfReceived) and item.channel.id == self.channel_id:
+            last = self._last_dtmf
+            self._last_dtmf = (item.digit, item.timestamp)
+            # One press reported twice (RFC 4733 end packets, re-INVITEs) is one digit.
+            if last and last[0] == item.digit and _seconds(last[1], item.timestamp) < DEBOUNCE_S:
+                return None
+            return events.DtmfReceived(item.digit)
+        return None
+
+    def _check_caller_gone(self, item: AriEvent) -> None:
+        if self._is_gone(item, self.channel_id):
+            raise CallerGone
+
+    # ------------------------------------------------------------------ phase 2: routing
+
+    async def _route(self, decision: commands.Route) -> None:
+        destinations = self.deps.destinations
+        self.facts.routed_at = utcnow()
+        self.deps.metrics.observe_decision(asyncio.get_running_loop().time() - self._started)
+        key, reason = decision.destination, decision.fallback_reason
+        if destinations.get(key) is None:
+            key, reason = destinations.fallback, reason or "unknown-destination"
+        await self._publish(CallEventType.ROUTING, destination=key, fallback=reason is not None)
+        if reason is not None:
+            await self._note_fallback(reason)
+        try:
+            await self._connect(key)
+        except RouteFailed as failure:
+            if key == destinations.fallback:
+                await self._last_resort(failure.reason)
+                return
+            await self._note_fallback(failure.reason)
+            try:
+                await self._connect(destinations.fallback)
+            except RouteFailed as second:
+                await self._last_resort(second.reason)
+                return
+        await self._wait_connected_call()
+
+    async def _note_fallback(self, reason: str) -> None:
+        self.facts.fallback_reason = self.facts.fallback_reason or reason
+        self.deps.metrics.fallbacks.labels(reason=reason).inc()
+        await self._publish(CallEventType.FALLBACK, reason=reason)
+
+    async def _connect(self, key: str) -> None:
+        """Originate ``key``'s endpoint and bridge it with the caller, or raise RouteFailed."""
+        destination = self.deps.destinations.get(key)
+        assert destination is not None
+        leg = await self._originate(destination)
+        await self._wait_answer(leg)
+        await self._bridge_with(leg)
+        self.facts.destination = key
+        self.facts.connected_at = utcnow()
+        fell_back = self.facts.fallback_reason is not None
+        self.facts.outcome = Outcome.FALLBACK if fell_back else Outcome.ROUTED
+        await self._publish(CallEventType.CONNECTED, destination=key, fallback=fell_back)
+
+    async def _originate(self, destination: Destination) -> str:
+        leg = self._new_id("leg")
+        self.deps.router.register(leg, self.queue)
+        self._leg = leg
+        try:
+            await self._ari(
+                self.deps.ari.originate(
+                    destination.endpoint,
+                    channel_id=leg,
+                    app=self.deps.app,
+                    app_args=f"dialed,{self.call_id}",
+                    caller_id=None if self.facts.caller_withheld else self.facts.caller,
+                    timeout_s=int(self.deps.dial_timeout_s),
+                    variables={"URGENTLINE_CALL_ID": self.call_id},
+                )
+            )
+        except AriError as exc:
+            self._leg = None
+            raise RouteFailed(f"originate-{exc.status or 'unavailable'}") from exc
+        try:
+            await self.deps.ari.start_moh(self.channel_id)
+        except AriNotFound as exc:
+            await self._drop_leg()
+            raise CallerGone from exc
+        except AriError as exc:
+            log.info("call %s: no hold music (%s)", self.call_id, type(exc).__name__)
+        return leg
+
+    async def _wait_answer(self, leg: str) -> None:
+        deadline = asyncio.get_running_loop().time() + self.deps.dial_timeout_s + 5
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                await self._drop_leg()
+                raise RouteFailed("dial-timeout")
+            try:
+                item = await asyncio.wait_for(self.queue.get(), remaining)
+            except TimeoutError:
+                continue
+            try:
+                self._check_caller_gone(item)
+            except CallerGone:
+                await self._drop_leg()
+                raise
+            if isinstance(item, StasisStart) and item.channel.id == leg:
+                return
+            if self._is_gone(item, leg):
+                self._leg = None
+                cause = getattr(item, "cause", None)
+                raise RouteFailed(f"destination-cause-{cause}" if cause else "destination-gone")
+
+    async def _bridge_with(self, leg: str) -> None:
+        bridge = self._new_id("br")
+        self.deps.router.register(bridge, self.queue)
+        try:
+            await self.deps.ari.stop_moh(self.channel_id)
+        except AriNotFound as exc:
+            await self._drop_leg()
+            raise CallerGone from exc
+        except AriError:
+            log.info("call %s: stop hold music failed", self.call_id)
+        try:
+            await self._ari(self.deps.ari.create_bridge(bridge, "mixing"))
+            self._bridge = bridge
+            await self._ari(self.deps.ari.add_to_bridge(bridge, [self.channel_id, leg]))
+        except AriNotFound as exc:
+            await self._drop_leg()
+            raise CallerGone from exc
+        except AriError as exc:
+            await self._drop_leg()
+            raise RouteFailed("bridge-failed") from exc
+
+    # ------------------------------------------------------------------ phase 3: connected
+
+    async def _wait_connected_call(self) -> None:
+        leg = self._leg
+        while True:
+            item = await self.queue.get()
+            try:
+                self._check_caller_gone(item)
+            except CallerGone:
+                self.facts.ended_by = "caller"
+                await self._drop_leg()
+                return
+            if leg is not None and self._is_gone(item, leg):
+                self._leg = None
+                self.facts.ended_by = "destination"
+                await self._hangup_caller()
+                return
+
+    @staticmethod
+    def _is_gone(item: AriEvent, channel_id: str) -> bool:
+        return (
+            isinstance(item, StasisEnd | ChannelDestroyed | ChannelHangupRequest)
+            and item.channel.id == channel_id
+        )
+
+    # ------------------------------------------------------------------ the never-drop path
+
+    async def _last_resort(self, reason: str) -> None:
+        """ARI could not connect anyone: hand the caller to the dialplan's default route."""
+        await self._note_fallback(reason)
+        await self._drop_leg()
+        target = self.deps.destinations.dialplan_fallback
+        for attempt in range(5):
+            try:
+                await self.deps.ari.continue_in_dialplan(
+                    self.channel_id,
+                    context=target.context,
+                    extension=target.extension,
+                    priority=target.priority,
+                )
+            except AriNotFound:
+                self.facts.outcome = Outcome.ABANDONED
+                self.facts.ended_by = "caller"
+                return
+            except AriError as exc:
+                log.warning(
+                    "call %s: dialplan handover attempt %d failed (%s)",
+                    self.call_id,
+                    attempt + 1,
+                    type(exc).__name__,
+                )
+                await asyncio.sleep(min(0.2 * 2**attempt, 2.0))
+                continue
+            self.facts.outcome = Outcome.CONTINUED
+            self.facts.destination = f"dialplan:{target.extension}"
+            self.facts.ended_by = "handover"
+            return
+        self.facts.outcome = Outcome.FAILED
+        log.error("call %s: could not hand over to the dialplan", self.call_id)
+
+    async def _shielded_handover(self, reason: str) -> None:
+        if self.facts.outcome not in (Outcome.IN_PROGRESS,):
+            return
+        try:
+            await asyncio.shield(self._handover_once(reason))
+        except (asyncio.CancelledError, AriError):
+            log.warning("call %s: handover on shutdown failed", self.call_id)
+
+    async def _handover_once(self, reason: str) -> None:
+        self.facts.fallback_reason = self.facts.fallback_reason or reason
+        target = self.deps.destinations.dialplan_fallback
+        await self.deps.ari.continue_in_dialplan(
+            self.channel_id, context=target.context, extension=target.extension
+        )
+        self.facts.outcome = Outcome.CONTINUED
+        self.facts.destination = f"dialplan:{target.extension}"
+
+    # ------------------------------------------------------------------ after a reconnect
+
+    async def reconcile(self, live: Mapping[str, Channel]) -> None:
+        """Queue the events lost while the socket was down, judged from what Asterisk holds."""
+        app = self.deps.app
+        if self.channel_id not in live:
+            self.queue.put_nowait(synthetic.stasis_end(app, self.channel_id))
+            return
+        for playback_id in list(self._playbacks):
+            try:
+                await self.deps.ari.get_playback(playback_id)
+            except AriNotFound:
+                self.queue.put_nowait(
+                    synthetic.playback_finished(app, playback_id, self.channel_id)
+                )
+            except AriError as exc:
+                log.info("call %s: playback check failed (%s)", self.call_id, type(exc).__name__)
+        leg = self._leg
+        if leg is not None and leg not in live:
+            self.queue.put_nowait(synthetic.stasis_end(app, leg))
+        elif leg is not None and live[leg].state == "Up":
+            # The leg may have answered while we were deaf; a waiting session bridges it.
+            self.queue.put_nowait(synthetic.stasis_start(app, live[leg]))
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _ari(self, request: Any) -> Any:
+        """Await an ARI request on the caller's channel; 404 means the caller left."""
+        try:
+            return await request
+        except AriNotFound as exc:
+            raise CallerGone from exc
+
+    async def _drop_leg(self) -> None:
+        leg, self._leg = self._leg, None
+        if leg is None:
+            return
+        try:
+            await self.deps.ari.hangup(leg)
+        except AriError:
+            log.info("call %s: provider leg already gone", self.call_id)
+
+    async def _hangup_caller(self) -> None:
+        try:
+            await self.deps.ari.hangup(self.channel_id)
+        except AriError:
+            log.info("call %s: caller already gone", self.call_id)
+
+    async def _cleanup(self) -> None:
+        if self._bridge is not None:
+            try:
+                await self.deps.ari.destroy_bridge(self._bridge)
+            except AriError:
+                log.info("call %s: bridge already gone", self.call_id)
+        self.deps.router.forget_queue(self.queue)
+
+    def _new_id(self, kind: str) -> str:
+        self._seq += 1
+        return f"{self.call_id}-{kind}{self._seq}"
+
+    async def _publish(self, kind: CallEventType, **attributes: Any) -> None:
+        await self.deps.publisher.publish(CallEvent(self.call_id, kind, attributes=attributes))
+
+    async def _finish(self) -> None:
+        self.facts.ended_at = utcnow()
+        if self.facts.outcome is Outcome.IN_PROGRESS:
+            self.facts.outcome = Outcome.FAILED
+        self.deps.metrics.calls.labels(outcome=self.facts.outcome.value).inc()
+        await self._publish(
+            CallEventType.ENDED,
+            outcome=self.facts.outcome.value,
+            destination=self.facts.destination,
+            ended_by=self.facts.ended_by,
+        )
+        record = self.facts.to_record()
+        for attempt in range(RECORD_RETRIES):
+            try:
+                await self.deps.db.run(lambda session: session.merge(record))
+                return
+            except Exception:  # SQL driver errors vary by back end; retried, then counted
+                log.exception(
+                    "call %s: CallRecord write failed (try %d)", self.call_id, attempt + 1
+                )
+                await asyncio.sleep(0.1 * 2**attempt)
+        self.deps.metrics.records_failed.inc()
+
+
+def _seconds(earlier: datetime, later: datetime) -> float:
+    return (later - earlier).total_seconds()

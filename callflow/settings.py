@@ -1,0 +1,62 @@
+"""Service settings, read from ``URGENTLINE_*`` environment variables (and ``.env``).
+
+Every field's description is what ``urgentline --help`` prints next to its variable,
+so operators learn the configuration from the CLI rather than from the source.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of one urgentline instance; embedded defaults need no setup."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="URGENTLINE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str = Field(
+        "sqlite:///var/urgentline.db",
+        description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://… in production",
+    )
+    redis_url: str | None = Field(
+        None, description="redis://host:port/db; in-process fakeredis when unset"
+    )
+    redis_prefix: str = Field(
+        "urgentline", description="prefix of every Redis key (tests give each run its own)"
+    )
+    ari_url: str = Field(
+        "http://127.0.0.1:8088/ari", description="base URL of Asterisk's ARI (ends in /ari)"
+    )
+    ari_user: str = Field("urgentline", description="ARI user (ari.conf)")
+    ari_password: SecretStr = Field(SecretStr("urgentline"), description="ARI password")
+    ari_app: str = Field("urgentline", description="Stasis application name (one per instance)")
+    ari_timeout_s: float = Field(5.0, description="deadline of every ARI REST request, seconds")
+    http_host: str = Field("127.0.0.1", description="address the service's HTTP port binds")
+    http_port: int = Field(8080, description="the service's HTTP port")
+    migrate_on_start: bool = Field(
+        True, description="apply database migrations when the service starts"
+    )
+    script_path: str = Field(
+        "", description="routing script file; the shipped London front end when empty"
+    )
+    destinations_path: str = Field(
+        "", description="destinations YAML; the shipped destinations when empty"
+    )
+    dial_timeout_s: int = Field(30, description="seconds a destination may ring before fallback")
+    cookie_secure: bool = Field(
+        True,
+        description=(
+            "send session cookies with the Secure flag (HTTPS only; Chromium also keeps them "
+            "on http://localhost); turn off only for plain HTTP on another host or in tests"
+        ),
+    )
+    session_ttl_s: int = Field(
+        8 * 3600, ge=60, description="lifetime of a browser session from sign-in, seconds"
+    )
+    secret_key: SecretStr = Field(
+        SecretStr("change-me-in-production"),
+        description="key for signing browser sessions and CSRF tokens",
+    )
