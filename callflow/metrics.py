@@ -56,3 +56,12 @@ class ServiceMetrics:
     def observe_decision(self, seconds: float) -> None:
         self.decision_seconds.observe(seconds)
         self.decision_samples.append(seconds)
+
+    def fallback_counts(self) -> dict[str, int]:
+        """Fallbacks so far by reason (for the benchmark and the demo summary)."""
+        return {
+            sample.labels["reason"]: int(sample.value)
+            for metric in self.fallbacks.collect()
+            for sample in metric.samples
+            if sample.name.endswith("_total")
+        }

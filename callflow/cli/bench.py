@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import statistics
 import sys
@@ -32,12 +33,14 @@ USER, PASSWORD = "bench", "bench-secret"
 
 @click.command()
 @click.option("--calls", type=int, default=300, show_default=True, help="Calls per phase.")
-@click.option("--concurrency", type=int, default=20, show_default=True, help="Calls in flight.")
+@click.option("--concurrency", type=int, default=50, show_default=True, help="Calls in flight.")
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON result.")
 def bench(calls: int, concurrency: int, as_json: bool) -> None:
     """Push CALLS calls through simulator + service and through a bare ARI app."""
     if calls <= 0 or concurrency <= 0:
         raise click.BadParameter("--calls and --concurrency must be positive")
+    if as_json:
+        logging.getLogger().setLevel(logging.WARNING)
     result = asyncio.run(run_bench(calls=calls, concurrency=concurrency, quiet=as_json))
     click.echo(json.dumps(result, indent=None if as_json else 2, sort_keys=True))
 
@@ -52,7 +55,7 @@ async def _start_simulator(port: int) -> asyncio.subprocess.Process:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "callflow", "lab", "ari",
         "--port", str(port), "--user", USER, "--password", PASSWORD,
-        "--media-ms", "1", "--provider-answer-ms", "2", "--provider-hold-ms", "2",
+        "--media-ms", "1", "--provider-answer-ms", "2", "--provider-hold-ms", "200",
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
@@ -141,6 +144,7 @@ async def run_bench(*, calls: int, concurrency: int, quiet: bool = True) -> dict
                 cpu_ms = (time.process_time() - cpu0) * 1000 / calls
                 summary = await service.summary()
                 decisions = [s * 1000 for s in service.metrics.decision_samples]
+                fallbacks = service.metrics.fallback_counts()
             db.dispose()
             await redis.aclose()
     finally:
@@ -158,4 +162,5 @@ async def run_bench(*, calls: int, concurrency: int, quiet: bool = True) -> dict
         "floor_calls_per_s": round(calls / floor_load["elapsed_s"], 1),
         "service_outcomes": load["outcomes"],
         "records": summary,
+        "fallback_reasons": fallbacks,
     }

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from callflow.ari import (
+    AriBadRequest,
     AriClient,
     AriError,
     AriEvent,
@@ -374,15 +375,18 @@ class CallSession:
         except AriError:
             log.info("call %s: stop hold music failed", self.call_id)
         try:
-            await self._ari(self.deps.ari.create_bridge(bridge, "mixing"))
+            await self.deps.ari.create_bridge(bridge, "mixing")
             self._bridge = bridge
-            await self._ari(self.deps.ari.add_to_bridge(bridge, [self.channel_id, leg]))
-        except AriNotFound as exc:
+            await self.deps.ari.add_to_bridge(bridge, [self.channel_id, leg])
+        except (AriNotFound, AriBadRequest) as exc:
+            # Either side may have gone between answer and bridge (addChannel answers
+            # 400 "Channel not found" for a vanished channel): find out which.
             await self._drop_leg()
-            raise CallerGone from exc
+            await self._ari(self.deps.ari.get_channel(self.channel_id))
+            raise RouteFailed("destination-gone") from exc
         except AriError as exc:
             await self._drop_leg()
-            raise RouteFailed("bridge-failed") from exc
+            raise RouteFailed(f"bridge-{exc.status or 'unavailable'}") from exc
 
     # ------------------------------------------------------------------ phase 3: connected
 
