@@ -120,7 +120,7 @@ class Service:
         tb: TracebackType | None,
     ) -> None:
         if self.sessions is not None:
-            await self.sessions.drain()
+            await self.sessions.drain(self.settings.drain_timeout_s)
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     destinations_path: str = Field(
         "", description="destinations YAML; the shipped destinations when empty"
     )
+    drain_timeout_s: float = Field(
+        10.0,
+        description="on shutdown, seconds calls may take to finish before the dialplan takes them",
+    )
     dial_timeout_s: int = Field(30, description="seconds a destination may ring before fallback")
     cookie_secure: bool = Field(
         True,

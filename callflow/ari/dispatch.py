@@ -53,27 +53,30 @@ def _target_id(target_uri: str) -> str | None:
 
 
 def _typed_ids(event: AriEvent) -> Iterator[str]:
+    # A model's fields live in its __dict__; reading them there skips pydantic's
+    # __getattr__ fallback for absent names, which dominated dispatch time.
+    fields = vars(event)
     for name in ("channel", "replace_channel"):
-        value = getattr(event, name, None)
+        value = fields.get(name)
         if isinstance(value, Channel):
             yield value.id
-    playback = getattr(event, "playback", None)
+    playback = fields.get("playback")
     if isinstance(playback, Playback):
         yield playback.id
         target = _target_id(playback.target_uri)
         if target is not None:
             yield target
-    recording = getattr(event, "recording", None)
+    recording = fields.get("recording")
     if isinstance(recording, LiveRecording):
         yield recording.name
         target = _target_id(recording.target_uri)
         if target is not None:
             yield target
-    bridge = getattr(event, "bridge", None)
+    bridge = fields.get("bridge")
     if isinstance(bridge, Bridge):
         yield bridge.id
     for name in _DIAL_FIELDS:
-        value = getattr(event, name, None)
+        value = fields.get(name)
         if isinstance(value, Channel):
             yield value.id
 
