@@ -8,11 +8,13 @@ cleanup context, so ``aiohttp``'s runner owns its lifetime.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from importlib.metadata import version
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from callflow.auth import Role, public, require, setup_auth
+from callflow.auth import Role, authenticated, public, require, setup_auth
+from callflow.openapi import openapi_document
 from callflow.service import Service
 from callflow.settings import Settings
 
@@ -29,6 +31,7 @@ def create_app(settings: Settings, service: Service | None = None) -> web.Applic
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/api/calls/summary", calls_summary)
+    app.router.add_get("/api/openapi.json", openapi)
     if service is None:
         app.cleanup_ctx.append(_run_service)
     return app
@@ -58,6 +61,12 @@ async def readyz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     body = generate_latest(request.app[SERVICE].metrics.registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+@authenticated
+async def openapi(request: web.Request) -> web.Response:
+    """The OpenAPI document of this service, generated from its routes."""
+    return web.json_response(openapi_document(request.app, version("urgentline")))
 
 
 @require(Role.SUPERVISOR)

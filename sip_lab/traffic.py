@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -98,6 +98,11 @@ def drama_number(rng: random.Random, mobile_share: float = 0.7) -> str:
 
 def plan_calls(calls: int, *, seed: int = 1, mix: TrafficMix | None = None) -> list[PlannedCall]:
     """The deterministic plan of ``calls`` calls for ``seed``."""
+    return list(iter_plan(calls, seed=seed, mix=mix))
+
+
+def iter_plan(calls: int, *, seed: int = 1, mix: TrafficMix | None = None) -> Iterator[PlannedCall]:
+    """The same plan, one call at a time: a long demo never builds it whole."""
     if calls < 0:
         raise ValueError("calls must be non-negative")
     mix = mix or TrafficMix()
@@ -105,7 +110,6 @@ def plan_calls(calls: int, *, seed: int = 1, mix: TrafficMix | None = None) -> l
     pool = [f"+{rng.randint(*MOBILE_DRAMA_RANGE)}" for _ in range(mix.repeat_pool)]
     kinds = list(mix.weights())
     weights = list(mix.weights().values())
-    plan = []
     for index in range(calls):
         kind = rng.choices(kinds, weights)[0]
         withheld = rng.random() < mix.withheld
@@ -125,8 +129,7 @@ def plan_calls(calls: int, *, seed: int = 1, mix: TrafficMix | None = None) -> l
             "script": _script(kind, rng, mix),
             "ring_timeout_ms": mix.ring_timeout_ms,
         }
-        plan.append(PlannedCall(index, kind, caller, repeat, withheld, body))
-    return plan
+        yield PlannedCall(index, kind, caller, repeat, withheld, body)
 
 
 def _script(kind: CallKind, rng: random.Random, mix: TrafficMix) -> list[dict[str, Any]]:
@@ -167,7 +170,9 @@ async def run_traffic(
     """
     if rate <= 0:
         raise ValueError("rate must be positive")
-    plan = plan_calls(calls, seed=seed, mix=mix)
+    if calls < 0:
+        raise ValueError("calls must be non-negative")
+    plan = iter_plan(calls, seed=seed, mix=mix)
     loop = asyncio.get_running_loop()
     start = loop.time()
     channel_ids: list[str] = []

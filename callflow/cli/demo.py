@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import secrets
+import signal
 import sys
 import time
 from datetime import UTC, datetime
@@ -37,18 +38,15 @@ DEMO_USER = "demo"
 def demo(
     calls: int | None, rate: float, minutes: float | None, port: int | None, seed: int
 ) -> None:
-    """Run simulator, providers, traffic, service and dashboard in one process."""
+    """Run simulator, providers, traffic and the service in one process (Ctrl-C ends it)."""
     if calls is not None and calls <= 0:
         raise click.BadParameter("must be positive", param_hint="--calls")
     if rate <= 0:
         raise click.BadParameter("must be positive", param_hint="--rate")
-    with contextlib.suppress(KeyboardInterrupt):
-        summary = asyncio.run(
-            run_demo(calls=calls, rate=rate, minutes=minutes, port=port, seed=seed)
-        )
-        click.echo(json.dumps(summary, sort_keys=True))
-        if summary["errors"]:
-            sys.exit(1)
+    summary = asyncio.run(run_demo(calls=calls, rate=rate, minutes=minutes, port=port, seed=seed))
+    click.echo(json.dumps(summary, sort_keys=True))
+    if summary["errors"]:
+        sys.exit(1)
 
 
 async def run_demo(
@@ -80,14 +78,19 @@ async def run_demo(
                 traffic = asyncio.create_task(
                     run_traffic(sim.control_url, calls=total, rate=rate, seed=seed)
                 )
+                stop = asyncio.Event()
+                loop = asyncio.get_running_loop()
+                loop.add_signal_handler(signal.SIGINT, stop.set)
                 try:
-                    await _progress(service, started, calls, limit_s)
+                    await _progress(service, started, calls, limit_s, stop)
                 finally:
+                    loop.remove_signal_handler(signal.SIGINT)
                     traffic.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await traffic
                 # Let calls in progress end (never cut a caller off in a demo either).
-                await service.sessions.drain(30) if service.sessions else None
+                if service.sessions is not None:
+                    await service.sessions.drain(30)
                 return await service.summary(since=started)
             finally:
                 await runner.cleanup()
@@ -104,11 +107,17 @@ async def _announce(app: web.Application, settings: Settings, ari_url: str) -> N
 
 
 async def _progress(
-    service: Service, started: datetime, calls: int | None, limit_s: float | None
+    service: Service,
+    started: datetime,
+    calls: int | None,
+    limit_s: float | None,
+    stop: asyncio.Event,
 ) -> None:
+    """One progress line a second until the calls have ended, time is up or Ctrl-C."""
     t0 = time.monotonic()
-    while True:
-        await asyncio.sleep(1.0)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
         summary = await service.summary(since=started)
         elapsed = time.monotonic() - t0
         target = f"/{calls}" if calls else ""

@@ -60,3 +60,21 @@ async def test_metrics_need_a_supervisor_token(
     assert reply.status == 200
     assert "urgentline_decision_seconds_bucket" in await reply.text()
     assert app[SERVICE].active_calls == 0
+
+
+async def test_openapi_document_lists_every_route_with_its_access(
+    aiohttp_client: Any, database: Database, redis_store: RedisStore
+) -> None:
+    app = _app(database, redis_store)
+    client: TestClient[Any, Any] = await aiohttp_client(app)
+    auth = app[AUTH_SERVICE]
+    await auth.create_user("com", "a-long-pass-phrase", ["commissioner"])
+    token = (await auth.issue_token("com", "docs")).token
+    reply = await client.get("/api/openapi.json", headers={"Authorization": f"Bearer {token}"})
+    assert reply.status == 200
+    document = await reply.json()
+    assert document["openapi"].startswith("3.")
+    assert document["paths"]["/healthz"]["get"]["x-urgentline-access"] == "public"
+    summary = document["paths"]["/api/calls/summary"]["get"]
+    assert summary["x-urgentline-access"] == "roles:supervisor"
+    assert {"bearer": []} in summary["security"]
