@@ -18,6 +18,9 @@ from callflow.ari import AriClient, AriEventStream, CallQueue, EventRouter, Resy
 from callflow.metrics import ServiceMetrics
 from callflow.notifier import CallEventPublisher
 from callflow.routing.destinations import Destinations, load_destinations
+from callflow.routing.dispatcher import Dispatcher
+from callflow.routing.queues import Claim, QueueStore
+from callflow.routing.repeat import RepeatCallers
 from callflow.sessions import SessionManager
 from callflow.sessions.session import SessionDeps
 from callflow.settings import Settings
@@ -66,12 +69,17 @@ class Service:
         self.router: EventRouter | None = None
         self.events: AriEventStream | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._dispatching: asyncio.Task[None] | None = None
+        self.queues = QueueStore(self.redis)
+        self.dispatcher: Dispatcher | None = None
         self._owns_db = db is None
         self._owns_redis = redis is None
 
     async def __aenter__(self) -> Service:
         if self.settings.migrate_on_start:
             await asyncio.to_thread(self.db.migrate)
+        instance = self.settings.instance or self.settings.ari_app
+        self.dispatcher = Dispatcher(self.queues, self.destinations, instance, self._offer)
         deps = SessionDeps(
             ari=self.ari,
             router=EventRouter(self._on_new_call),
@@ -80,7 +88,13 @@ class Service:
             publisher=self.publisher,
             db=self.db,
             metrics=self.metrics,
+            queues=self.queues,
+            poke_dispatcher=self.dispatcher.poke,
+            repeat=RepeatCallers(self.redis, self.settings.secret_key.get_secret_value().encode()),
+            instance=instance,
             dial_timeout_s=self.settings.dial_timeout_s,
+            queue_max_wait_s=self.settings.queue_max_wait_s,
+            lookup_deadline_s=self.settings.lookup_deadline_ms / 1000,
         )
         self.router = deps.router
         self.sessions = SessionManager(deps, lambda: self.script)
@@ -91,8 +105,13 @@ class Service:
         self.metrics.ari_connected.set_function(lambda: 1.0 if events.connected else 0.0)
         self.metrics.ari_reconnects.set_function(lambda: float(events.reconnects))
         self.metrics.active_calls.set_function(lambda: float(self.active_calls))
-        self._reader = asyncio.get_running_loop().create_task(self.events.run())
+        loop = asyncio.get_running_loop()
+        self._reader = loop.create_task(self.events.run())
+        self._dispatching = loop.create_task(self.dispatcher.run())
         return self
+
+    def _offer(self, claim: Claim) -> bool:
+        return self.sessions is not None and self.sessions.offer(claim)
 
     def _on_new_call(self, channel_id: str, event: StasisStart) -> CallQueue | None:
         assert self.sessions is not None
@@ -121,10 +140,11 @@ class Service:
     ) -> None:
         if self.sessions is not None:
             await self.sessions.drain(self.settings.drain_timeout_s)
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+        for task in (self._dispatching, self._reader):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.ari.aclose()
         if self._owns_redis:
             await self.redis.aclose()

@@ -49,6 +49,15 @@ class Settings(BaseSettings):
         10.0,
         description="on shutdown, seconds calls may take to finish before the dialplan takes them",
     )
+    instance: str = Field(
+        "", description="this instance's name in the shared queue; the ARI app name when empty"
+    )
+    queue_max_wait_s: float = Field(
+        600.0, description="seconds in a pathway's queue before the call overflows to the fallback"
+    )
+    lookup_deadline_ms: int = Field(
+        150, description="deadline of each lookup at call start (repeat callers, plans), ms"
+    )
     dial_timeout_s: int = Field(30, description="seconds a destination may ring before fallback")
     cookie_secure: bool = Field(
         True,

@@ -14,7 +14,14 @@ Why in-house and how it is meant to be used: ``/work/shared/domain/ari-telephony
 from __future__ import annotations
 
 from callflow.ari.client import AriClient, AriClientStats
-from callflow.ari.dispatch import CallQueue, EventRouter, NewCallHandler, resource_ids
+from callflow.ari.dispatch import (
+    CallQueue,
+    EventRouter,
+    LocalSignal,
+    NewCallHandler,
+    QueueItem,
+    resource_ids,
+)
 from callflow.ari.errors import (
     AriBadRequest,
     AriConflict,
@@ -108,11 +115,13 @@ __all__ = [
     "DialplanCEP",
     "EventRouter",
     "LiveRecording",
+    "LocalSignal",
     "NewCallHandler",
     "Playback",
     "PlaybackContinuing",
     "PlaybackFinished",
     "PlaybackStarted",
+    "QueueItem",
     "RecordingFailed",
     "RecordingFinished",
     "RecordingStarted",

@@ -32,11 +32,31 @@ from typing import Any, TypeAlias
 from callflow.ari.events import AriEvent, StasisStart, UnknownEvent
 from callflow.ari.models import Bridge, Channel, LiveRecording, Playback
 
-__all__ = ["CallQueue", "EventRouter", "NewCallHandler", "resource_ids"]
+__all__ = [
+    "CallQueue",
+    "EventRouter",
+    "LocalSignal",
+    "NewCallHandler",
+    "QueueItem",
+    "resource_ids",
+]
 
 logger = logging.getLogger(__name__)
 
-CallQueue: TypeAlias = asyncio.Queue[AriEvent]
+
+class LocalSignal:
+    """Base of the items a call's owner puts on its own queue besides ARI events.
+
+    Timers, queue offers and the like join the call's one ordered stream, so the
+    call's worker has a single place to wait. The router itself only ever puts
+    ARI events.
+    """
+
+    __slots__ = ()
+
+
+QueueItem: TypeAlias = AriEvent | LocalSignal
+CallQueue: TypeAlias = asyncio.Queue[QueueItem]
 """One call's ordered event stream. Must be unbounded: the router never waits."""
 
 NewCallHandler: TypeAlias = Callable[[str, StasisStart], CallQueue | None]

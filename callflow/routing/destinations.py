@@ -11,10 +11,15 @@ SHIPPED = Path(__file__).resolve().parent / "destinations.yaml"
 
 
 class Destination(BaseModel):
+    """A provider service: where it is dialled, which pathways it serves, how many clinicians."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     endpoint: str
+    pathways: tuple[str, ...] = ()
+    capacity: int = 10
+    """Clinicians on duty unless the provider reports otherwise (availability API)."""
 
 
 class DialplanTarget(BaseModel):
@@ -35,13 +40,26 @@ class Destinations(BaseModel):
     destinations: dict[str, Destination]
 
     @model_validator(mode="after")
-    def _fallback_exists(self) -> Destinations:
-        if self.fallback not in self.destinations:
-            raise ValueError(f"fallback '{self.fallback}' is not a destination")
+    def _fallback_is_served(self) -> Destinations:
+        if self.fallback not in self.pathways:
+            raise ValueError(f"fallback pathway '{self.fallback}' is served by no destination")
         return self
 
     def get(self, key: str) -> Destination | None:
         return self.destinations.get(key)
+
+    def serves(self, key: str) -> tuple[str, ...]:
+        """The pathways destination ``key`` serves (its own name when none are listed)."""
+        destination = self.destinations[key]
+        return destination.pathways or (key,)
+
+    def providers_for(self, pathway: str) -> list[str]:
+        """Destinations serving ``pathway``, in file order (the direct-dial order)."""
+        return [key for key in self.destinations if pathway in self.serves(key)]
+
+    @property
+    def pathways(self) -> set[str]:
+        return {p for key in self.destinations for p in self.serves(key)}
 
 
 def load_destinations(path: str | Path | None = None) -> Destinations:

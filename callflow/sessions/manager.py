@@ -17,8 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 from callflow.ari import AriError, CallQueue, Resync, StasisStart
+from callflow.routing.queues import Claim
 from callflow.sessions import synthetic
-from callflow.sessions.session import CallSession, SessionDeps
+from callflow.sessions.session import CallSession, QueueOffer, SessionDeps
 from ivr_scripts import Script
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class SessionManager:
         self.deps = deps
         self._script = script
         self._sessions: dict[str, CallSession] = {}  # caller channel id -> session
+        self._by_call: dict[str, CallSession] = {}  # call id -> session
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing = False
         self.calls_started = 0
@@ -58,6 +60,7 @@ class SessionManager:
             adopted=adopted,
         )
         self._sessions[session.channel_id] = session
+        self._by_call[session.call_id] = session
         self.calls_started += 1
         self._spawn(self._run(session))
         return queue
@@ -67,6 +70,15 @@ class SessionManager:
             await session.run()
         finally:
             self._sessions.pop(session.channel_id, None)
+            self._by_call.pop(session.call_id, None)
+
+    def offer(self, claim: Claim) -> bool:
+        """Dispatcher hook: hand a claimed clinician to the call; False if it has ended."""
+        session = self._by_call.get(claim.call_id)
+        if session is None or session.finished:
+            return False
+        session.queue.put_nowait(QueueOffer(claim.provider))
+        return True
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -21,17 +21,19 @@ happens, ``run`` writes one CallRecord and publishes the matching CallEvents.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from redis.exceptions import RedisError
 
 from callflow.ari import (
     AriBadRequest,
     AriClient,
     AriError,
-    AriEvent,
     AriNotFound,
     CallQueue,
     Channel,
@@ -39,7 +41,9 @@ from callflow.ari import (
     ChannelDtmfReceived,
     ChannelHangupRequest,
     EventRouter,
+    LocalSignal,
     PlaybackFinished,
+    QueueItem,
     StasisEnd,
     StasisStart,
 )
@@ -47,6 +51,15 @@ from callflow.events import CallEvent, CallEventType
 from callflow.metrics import ServiceMetrics
 from callflow.notifier import CallEventPublisher
 from callflow.routing.destinations import Destination, Destinations
+from callflow.routing.policy import (
+    UNIDENTIFIED,
+    PriorityClass,
+    RepeatStatus,
+    boost_for,
+    queue_score,
+)
+from callflow.routing.queues import QueueStore
+from callflow.routing.repeat import RepeatCallers
 from callflow.sessions import synthetic
 from callflow.sessions.record import CallFacts, Outcome, utcnow
 from callflow.storage import Database
@@ -69,7 +82,20 @@ class SessionDeps:
     publisher: CallEventPublisher
     db: Database
     metrics: ServiceMetrics
+    queues: QueueStore
+    poke_dispatcher: Callable[[], None]
+    repeat: RepeatCallers
+    instance: str
     dial_timeout_s: float = 30.0
+    queue_max_wait_s: float = 600.0
+    lookup_deadline_s: float = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class QueueOffer(LocalSignal):
+    """The dispatcher gave this call to ``provider``'s free clinician."""
+
+    provider: str
 
 
 class CallerGone(Exception):
@@ -121,6 +147,11 @@ class CallSession:
         self._last_dtmf: tuple[str, datetime] | None = None
         self._leg: str | None = None
         self._bridge: str | None = None
+        self._queued: str | None = None  # pathway while waiting in the queue
+        self._chosen: str | None = None  # the pathway the script chose, if it was valid
+        self._provider: str | None = None  # provider whose clinician this call holds
+        self._classes: set[PriorityClass] = set()
+        self.finished = False
 
     @property
     def call_id(self) -> str:
@@ -135,8 +166,13 @@ class CallSession:
 
     async def run(self) -> CallFacts:
         """Run the call to its end; never raises except ``CancelledError``."""
+        status = await self._repeat_status()
+        self._classes |= status.classes
         await self._publish(
             CallEventType.ARRIVED,
+            repeat=status.repeat,
+            repeat_count=status.count,
+            frequent=status.frequent,
             withheld=self.facts.caller_withheld,
             script=self.script.name,
             script_version=self.script.version,
@@ -161,6 +197,19 @@ class CallSession:
             await self._cleanup()
             await self._finish()
         return self.facts
+
+    async def _repeat_status(self) -> RepeatStatus:
+        """Count this encounter; a lookup that misses its deadline is skipped, not waited on."""
+        try:
+            async with asyncio.timeout(self.deps.lookup_deadline_s):
+                return await self.deps.repeat.record(
+                    self.call_id, self.facts.arrived_at, self.facts.caller
+                )
+        except (TimeoutError, RedisError, OSError) as exc:
+            log.warning(
+                "call %s: repeat-caller lookup skipped (%s)", self.call_id, type(exc).__name__
+            )
+            return UNIDENTIFIED
 
     async def _run(self) -> None:
         if not self._answered:
@@ -248,7 +297,7 @@ class CallSession:
             if translated is not None:
                 return translated
 
-    def _translate(self, item: AriEvent) -> events.Event | None:
+    def _translate(self, item: QueueItem) -> events.Event | None:
         """ARI event -> interpreter event; raises CallerGone when the caller left."""
         self._check_caller_gone(item)
         if isinstance(item, PlaybackFinished):
@@ -265,35 +314,108 @@ class CallSession:
             return events.DtmfReceived(item.digit)
         return None
 
-    def _check_caller_gone(self, item: AriEvent) -> None:
+    def _check_caller_gone(self, item: QueueItem) -> None:
         if self._is_gone(item, self.channel_id):
             raise CallerGone
 
     # ------------------------------------------------------------------ phase 2: routing
 
     async def _route(self, decision: commands.Route) -> None:
+        """Queue the call on its pathway and connect it to the first free clinician.
+
+        A destination that fails to connect frees its clinician and the call goes
+        back in the queue, on the fallback pathway, with its original score (it
+        keeps its place). A second failure hands the call to the dialplan.
+        """
         destinations = self.deps.destinations
         self.facts.routed_at = utcnow()
         self.deps.metrics.observe_decision(asyncio.get_running_loop().time() - self._started)
-        key, reason = decision.destination, decision.fallback_reason
-        if destinations.get(key) is None:
-            key, reason = destinations.fallback, reason or "unknown-destination"
-        await self._publish(CallEventType.ROUTING, destination=key, fallback=reason is not None)
+        pathway, reason = decision.destination, decision.fallback_reason
+        if pathway not in destinations.pathways:
+            pathway, reason = destinations.fallback, reason or "unknown-destination"
+        self._chosen = pathway if reason is None else None
+        boost = boost_for(self._classes)
+        score = queue_score(self.facts.arrived_at.timestamp(), boost)
+        await self._publish(
+            CallEventType.ROUTING,
+            pathway=pathway,
+            fallback=reason is not None,
+            priority_classes=",".join(sorted(self._classes)) or "standard",
+            boost_s=boost,
+        )
         if reason is not None:
             await self._note_fallback(reason)
-        try:
-            await self._connect(key)
-        except RouteFailed as failure:
-            if key == destinations.fallback:
-                await self._last_resort(failure.reason)
-                return
-            await self._note_fallback(failure.reason)
+        for attempt in range(2):
             try:
-                await self._connect(destinations.fallback)
-            except RouteFailed as second:
-                await self._last_resort(second.reason)
-                return
-        await self._wait_connected_call()
+                provider = await self._wait_in_queue(pathway, score)
+            except (RedisError, OSError) as exc:
+                # No shared queue: dial the pathway's first provider directly.
+                log.warning("call %s: queue unavailable (%s)", self.call_id, type(exc).__name__)
+                await self._note_fallback("queue-unavailable")
+                self._queued = None
+                provider = destinations.providers_for(pathway)[0]
+            try:
+                await self._connect(provider)
+            except RouteFailed as failure:
+                await self._release(provider)
+                if attempt == 1:
+                    await self._last_resort(failure.reason)
+                    return
+                await self._note_fallback(failure.reason)
+                pathway = destinations.fallback
+                continue
+            await self._wait_connected_call()
+            return
+
+    async def _wait_in_queue(self, pathway: str, score: float) -> str:
+        """Wait in the shared queue until a provider's clinician takes the call.
+
+        Past the maximum wait the call overflows to the fallback pathway, keeping
+        its score, so it lands ahead of everyone who arrived after it there.
+        """
+        deps = self.deps
+        await self._hold_music()
+        await deps.queues.enqueue(self.call_id, pathway, score, owner=deps.instance)
+        self._queued = pathway
+        deps.poke_dispatcher()
+        loop = asyncio.get_running_loop()
+        deadline: float | None = loop.time() + deps.queue_max_wait_s
+        while True:
+            timeout = None if deadline is None else max(0.0, deadline - loop.time())
+            try:
+                item = await asyncio.wait_for(self.queue.get(), timeout)
+            except TimeoutError:
+                deadline = None
+                fallback = deps.destinations.fallback
+                if pathway != fallback and await deps.queues.cancel(self.call_id, pathway):
+                    await self._note_fallback("queue-overflow")
+                    pathway = fallback
+                    await deps.queues.enqueue(self.call_id, pathway, score, owner=deps.instance)
+                    self._queued = pathway
+                    deps.poke_dispatcher()
+                continue
+            if isinstance(item, QueueOffer):
+                self._queued = None
+                self._provider = item.provider
+                return item.provider
+            self._check_caller_gone(item)
+
+    async def _hold_music(self) -> None:
+        try:
+            await self.deps.ari.start_moh(self.channel_id)
+        except AriNotFound as exc:
+            raise CallerGone from exc
+        except AriError as exc:
+            log.info("call %s: no hold music (%s)", self.call_id, type(exc).__name__)
+
+    async def _release(self, provider: str) -> None:
+        """Free the clinician this call held (connection failed or call ended)."""
+        self._provider = None
+        try:
+            await self.deps.queues.release(provider, self.call_id)
+        except (RedisError, OSError) as exc:
+            log.warning("call %s: clinician not released (%s)", self.call_id, type(exc).__name__)
+        self.deps.poke_dispatcher()
 
     async def _note_fallback(self, reason: str) -> None:
         self.facts.fallback_reason = self.facts.fallback_reason or reason
@@ -309,7 +431,9 @@ class CallSession:
         await self._bridge_with(leg)
         self.facts.destination = key
         self.facts.connected_at = utcnow()
-        fell_back = self.facts.fallback_reason is not None
+        # Routed means the caller reached the pathway the script chose, even if a
+        # degraded path (e.g. no queue) got them there; the reason stays on record.
+        fell_back = self._chosen not in self.deps.destinations.serves(key)
         self.facts.outcome = Outcome.FALLBACK if fell_back else Outcome.ROUTED
         await self._publish(CallEventType.CONNECTED, destination=key, fallback=fell_back)
 
@@ -332,13 +456,6 @@ class CallSession:
         except AriError as exc:
             self._leg = None
             raise RouteFailed(f"originate-{exc.status or 'unavailable'}") from exc
-        try:
-            await self.deps.ari.start_moh(self.channel_id)
-        except AriNotFound as exc:
-            await self._drop_leg()
-            raise CallerGone from exc
-        except AriError as exc:
-            log.info("call %s: no hold music (%s)", self.call_id, type(exc).__name__)
         return leg
 
     async def _wait_answer(self, leg: str) -> None:
@@ -407,7 +524,7 @@ class CallSession:
                 return
 
     @staticmethod
-    def _is_gone(item: AriEvent, channel_id: str) -> bool:
+    def _is_gone(item: QueueItem, channel_id: str) -> bool:
         return (
             isinstance(item, StasisEnd | ChannelDestroyed | ChannelHangupRequest)
             and item.channel.id == channel_id
@@ -514,6 +631,17 @@ class CallSession:
             log.info("call %s: caller already gone", self.call_id)
 
     async def _cleanup(self) -> None:
+        self.finished = True
+        if self._queued is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self.deps.queues.cancel(self.call_id, self._queued)
+        # Offers that reached us too late, and the clinician we held, are freed.
+        while not self.queue.empty():
+            item = self.queue.get_nowait()
+            if isinstance(item, QueueOffer):
+                await self._release(item.provider)
+        if self._provider is not None:
+            await self._release(self._provider)
         if self._bridge is not None:
             try:
                 await self.deps.ari.destroy_bridge(self._bridge)

@@ -124,6 +124,7 @@ async def test_redis_down_does_not_stop_calls(sim: AriSimulator, database: Any, 
         await sim_call(lab, channel, "bridged")
         record = await record_for(service, channel)
         assert (record.outcome, record.destination) == ("routed", "dental")
+        assert record.fallback_reason == "queue-unavailable"
         assert service.publisher.failures > 0
     await dead_redis.aclose()
 

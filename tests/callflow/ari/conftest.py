@@ -19,10 +19,10 @@ import pytest
 
 from callflow.ari import (
     AriClient,
-    AriEvent,
     AriEventStream,
     CallQueue,
     EventRouter,
+    QueueItem,
     Resync,
     StasisStart,
 )
@@ -188,9 +188,9 @@ async def stream_factory(
 
 async def next_of(
     queue: CallQueue, kind: type[E], timeout_s: float = 3
-) -> tuple[E, list[AriEvent]]:
+) -> tuple[E, list[QueueItem]]:
     """Read ``queue`` until an event of ``kind``; returns it and the events before it."""
-    skipped: list[AriEvent] = []
+    skipped: list[QueueItem] = []
     async with asyncio.timeout(timeout_s):
         while True:
             item = await queue.get()

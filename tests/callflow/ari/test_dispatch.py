@@ -17,6 +17,7 @@ from callflow.ari import (
     AriEvent,
     CallQueue,
     EventRouter,
+    QueueItem,
     StasisStart,
     UnknownEvent,
     parse_event,
@@ -43,8 +44,8 @@ class Recorder:
         return queue
 
 
-def drain(queue: CallQueue) -> list[AriEvent]:
-    items = []
+def drain(queue: CallQueue) -> list[QueueItem]:
+    items: list[QueueItem] = []
     while not queue.empty():
         items.append(queue.get_nowait())
     return items

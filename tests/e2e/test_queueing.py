@@ -1,0 +1,82 @@
+"""The shared queue end to end: priority overtakes, first free clinician, many instances."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from callflow.routing.repeat import RepeatCallers
+from callflow.service import Service
+from callflow.storage import Database, RedisStore
+from sip_lab.ari import AriSimulator
+from tests.e2e.conftest import Lab, fast_london, service_settings
+from tests.e2e.test_call_flow import record_for
+
+pytestmark = pytest.mark.e2e
+
+PRESS_1 = {"after_ms": 1000, "dtmf": "1"}
+
+
+async def test_a_repeat_caller_overtakes_a_standard_caller(service: Service, lab: Lab) -> None:
+    await lab.send("PUT", "/endpoints/PJSIP/dental", {"behaviour": "answer", "hold_ms": 1500})
+    await service.queues.set_capacity("dental", 1)
+    repeat_number = "+447700900202"
+    history = RepeatCallers(service.redis, service.settings.secret_key.get_secret_value().encode())
+    for i, hours_ago in enumerate((50, 20)):
+        await history.record(f"earlier-{i}", _hours_ago(hours_ago), repeat_number)
+
+    busy = await lab.call("+447700900200", PRESS_1)
+    await asyncio.sleep(0.3)
+    standard = await lab.call("+447700900201", PRESS_1)
+    await asyncio.sleep(0.3)
+    repeat = await lab.call(repeat_number, PRESS_1)
+
+    first = await record_for(service, busy, timeout_s=15)
+    later = await record_for(service, standard, timeout_s=15)
+    overtaker = await record_for(service, repeat, timeout_s=15)
+    for record in (first, later, overtaker):
+        assert (record.outcome, record.destination) == ("routed", "dental")
+    assert overtaker.arrived_at > later.arrived_at
+    assert first.connected_at and overtaker.connected_at and later.connected_at
+    assert first.connected_at < overtaker.connected_at < later.connected_at
+    events = await service.publisher.read_all()
+    routing = [e for e in events if e.call_id == overtaker.call_id and e.type == "call.routing"]
+    assert routing[0].attributes["priority_classes"] == "repeat_caller"
+
+
+async def test_two_instances_share_one_queue_without_double_delivery(
+    sim: AriSimulator, database: Database, redis_store: RedisStore, lab: Lab
+) -> None:
+    await lab.send("PUT", "/endpoints/PJSIP/dental", {"behaviour": "answer", "hold_ms": 300})
+    services = [
+        Service(
+            service_settings(sim, ari_app=f"urgentline-{name}", instance=name),
+            db=database,
+            redis=redis_store,
+            script=fast_london(),
+        )
+        for name in ("a", "b")
+    ]
+    async with services[0] as a, services[1] as b:
+        for svc in (a, b):
+            assert svc.events is not None and await svc.events.wait_connected(5)
+        await a.queues.set_capacity("dental", 1)
+        channels = [
+            await lab.call(f"+44770090030{i}", PRESS_1, app=f"urgentline-{'ab'[i % 2]}")
+            for i in range(6)
+        ]
+        records = [await record_for(a, channel, timeout_s=30) for channel in channels]
+    assert all((r.outcome, r.destination) == ("routed", "dental") for r in records)
+    originations = await lab.get("/originations")
+    dental = [o for o in originations if o.get("endpoint") == "PJSIP/dental"]
+    assert len(dental) == len(channels), "each call dialled the provider exactly once"
+    spans = sorted((r.connected_at, r.ended_at) for r in records)
+    for (_, ended), (connected, _) in zip(spans, spans[1:], strict=False):
+        assert ended is not None and connected is not None
+        assert connected >= ended, "one clinician never took two calls at once"
+
+
+def _hours_ago(hours: float) -> datetime:
+    return datetime.now(UTC) - timedelta(hours=hours)
