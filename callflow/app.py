@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from callflow.auth import Role, authenticated, public, require, setup_auth
 from callflow.openapi import openapi_document
+from callflow.routing.http import setup_routing
 from callflow.service import Service
 from callflow.settings import Settings
 
@@ -27,6 +28,7 @@ def create_app(settings: Settings, service: Service | None = None) -> web.Applic
     svc = service or Service(settings)
     app[SERVICE] = svc
     setup_auth(app, svc.db, settings)
+    setup_routing(app, svc.queues, svc.destinations)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
