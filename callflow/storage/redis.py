@@ -13,15 +13,24 @@ import redis.asyncio as aioredis
 class RedisStore:
     """Owns the Redis connection and the key layout."""
 
-    def __init__(self, url: str | None, prefix: str = "urgentline") -> None:
+    def __init__(
+        self, url: str | None, prefix: str = "urgentline", *, client: aioredis.Redis | None = None
+    ) -> None:
         self.prefix = prefix
         self.url = url
-        if url:
-            self.client: aioredis.Redis = aioredis.Redis.from_url(url, decode_responses=True)
+        self.client: aioredis.Redis
+        if client is not None:
+            self.client = client
+        elif url:
+            self.client = aioredis.Redis.from_url(url, decode_responses=True)
         else:
             import fakeredis
 
             self.client = fakeredis.FakeAsyncRedis(decode_responses=True)
+
+    def under(self, suffix: str) -> RedisStore:
+        """The same connection under ``prefix-suffix``: a benchmark keeps to its own keys."""
+        return RedisStore(self.url, f"{self.prefix}-{suffix}", client=self.client)
 
     @property
     def embedded(self) -> bool:
