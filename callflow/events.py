@@ -25,6 +25,9 @@ class CallEventType(StrEnum):
     FALLBACK = "call.fallback"
     ABANDONED = "call.abandoned"
     ENDED = "call.ended"
+    CALLBACK_OFFERED = "callback.offered"
+    CALLBACK_ACCEPTED = "callback.accepted"
+    CALLBACK_MADE = "callback.made"
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,6 +94,8 @@ class Service:
             instance=instance,
             dial_timeout_s=self.settings.dial_timeout_s,
             queue_max_wait_s=self.settings.queue_max_wait_s,
+            callback_offer_after_s=self.settings.callback_offer_after_s,
+            callback_endpoint=self.settings.callback_endpoint,
             lookup_deadline_s=self.settings.lookup_deadline_ms / 1000,
         )
         self.router = deps.router

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     queue_max_wait_s: float = Field(
         600.0, description="seconds in a pathway's queue before the call overflows to the fallback"
     )
+    callback_offer_after_s: float = Field(
+        120.0, description="seconds of waiting before a caller is offered a call back (0: never)"
+    )
+    callback_endpoint: str = Field(
+        "PJSIP/{number}@national111",
+        description="ARI endpoint that rings a caller back; {number} is their E.164 number",
+    )
     lookup_deadline_ms: int = Field(
         150, description="deadline of each lookup at call start (repeat callers, plans), ms"
     )

@@ -59,7 +59,7 @@ from callflow.routing.policy import (
     queue_score,
 )
 from callflow.routing.queues import QueueStore
-from callflow.routing.repeat import RepeatCallers
+from callflow.routing.repeat import RepeatCallers, normalise_cli
 from callflow.sessions import synthetic
 from callflow.sessions.record import CallFacts, Outcome, utcnow
 from callflow.storage import Database
@@ -68,6 +68,8 @@ from ivr_scripts import Script, commands, events, start, step
 log = logging.getLogger(__name__)
 
 DEBOUNCE_S = 0.08
+CALLBACK_TRIES = 3
+CALLBACK_OFFER_MEDIA = "sound:urgentline/queue-callback-offer"
 RECORD_RETRIES = 3
 
 
@@ -88,6 +90,8 @@ class SessionDeps:
     instance: str
     dial_timeout_s: float = 30.0
     queue_max_wait_s: float = 600.0
+    callback_offer_after_s: float = 0.0
+    callback_endpoint: str = "PJSIP/{number}@national111"
     lookup_deadline_s: float = 0.15
 
 
@@ -151,6 +155,9 @@ class CallSession:
         self._chosen: str | None = None  # the pathway the script chose, if it was valid
         self._provider: str | None = None  # provider whose clinician this call holds
         self._classes: set[PriorityClass] = set()
+        self._offer_made = False  # a callback was offered to this caller
+        self._offer_playback: str | None = None
+        self._callback: str | None = None  # E.164 to call back once the place comes up
         self.finished = False
 
     @property
@@ -345,7 +352,9 @@ class CallSession:
         )
         if reason is not None:
             await self._note_fallback(reason)
-        for attempt in range(2):
+        callback_tries = 0
+        attempt = 0
+        while attempt < 2:
             try:
                 provider = await self._wait_in_queue(pathway, score)
             except (RedisError, OSError) as exc:
@@ -354,6 +363,19 @@ class CallSession:
                 await self._note_fallback("queue-unavailable")
                 self._queued = None
                 provider = destinations.providers_for(pathway)[0]
+            if self._callback is not None and not self.channel_id:
+                try:
+                    await self._call_back()
+                except RouteFailed as failure:
+                    # Nobody answered the call back: keep the place, try again later.
+                    await self._release(provider)
+                    callback_tries += 1
+                    if callback_tries >= CALLBACK_TRIES:
+                        self.facts.outcome = Outcome.ABANDONED
+                        self.facts.fallback_reason = f"callback-{failure.reason}"
+                        self.facts.ended_by = "caller"
+                        return
+                    continue
             try:
                 await self._connect(provider)
             except RouteFailed as failure:
@@ -361,6 +383,7 @@ class CallSession:
                 if attempt == 1:
                     await self._last_resort(failure.reason)
                     return
+                attempt += 1
                 await self._note_fallback(failure.reason)
                 pathway = destinations.fallback
                 continue
@@ -371,34 +394,121 @@ class CallSession:
         """Wait in the shared queue until a provider's clinician takes the call.
 
         Past the maximum wait the call overflows to the fallback pathway, keeping
-        its score, so it lands ahead of everyone who arrived after it there.
+        its score, so it lands ahead of everyone who arrived after it there. After
+        ``callback_offer_after_s`` an identified caller is offered a call back: on
+        "1" their line is released and the queue entry stays exactly where it was.
         """
         deps = self.deps
-        await self._hold_music()
+        if self._callback is None:
+            await self._hold_music()
         await deps.queues.enqueue(self.call_id, pathway, score, owner=deps.instance)
         self._queued = pathway
         deps.poke_dispatcher()
         loop = asyncio.get_running_loop()
-        deadline: float | None = loop.time() + deps.queue_max_wait_s
+        overflow_at: float | None = loop.time() + deps.queue_max_wait_s
+        offer_at = self._callback_offer_time()
         while True:
-            timeout = None if deadline is None else max(0.0, deadline - loop.time())
+            due = [t for t in (overflow_at, offer_at) if t is not None]
+            timeout = max(0.0, min(due) - loop.time()) if due else None
             try:
                 item = await asyncio.wait_for(self.queue.get(), timeout)
             except TimeoutError:
-                deadline = None
-                fallback = deps.destinations.fallback
-                if pathway != fallback and await deps.queues.cancel(self.call_id, pathway):
-                    await self._note_fallback("queue-overflow")
-                    pathway = fallback
-                    await deps.queues.enqueue(self.call_id, pathway, score, owner=deps.instance)
-                    self._queued = pathway
-                    deps.poke_dispatcher()
+                now = loop.time()
+                if offer_at is not None and now >= offer_at:
+                    offer_at = None
+                    await self._offer_callback()
+                if overflow_at is not None and now >= overflow_at:
+                    overflow_at = None
+                    pathway = await self._overflow(pathway, score)
                 continue
             if isinstance(item, QueueOffer):
                 self._queued = None
                 self._provider = item.provider
                 return item.provider
             self._check_caller_gone(item)
+            if isinstance(item, PlaybackFinished) and item.playback.id == self._offer_playback:
+                self._offer_playback = None
+                await self._hold_music()
+            elif (
+                isinstance(item, ChannelDtmfReceived)
+                and item.channel.id == self.channel_id
+                and item.digit == "1"
+                and self._offer_made
+            ):
+                await self._accept_callback()
+
+    async def _overflow(self, pathway: str, score: float) -> str:
+        deps = self.deps
+        fallback = deps.destinations.fallback
+        if pathway != fallback and await deps.queues.cancel(self.call_id, pathway):
+            await self._note_fallback("queue-overflow")
+            await deps.queues.enqueue(self.call_id, fallback, score, owner=deps.instance)
+            self._queued = fallback
+            deps.poke_dispatcher()
+            return fallback
+        return pathway
+
+    # ------------------------------------------------------------------ callbacks keep their place
+
+    def _callback_offer_time(self) -> float | None:
+        after = self.deps.callback_offer_after_s
+        if after <= 0 or self._offer_made or self._callback is not None:
+            return None
+        if normalise_cli(self.facts.caller) is None:
+            return None  # nobody to call back
+        return asyncio.get_running_loop().time() + after
+
+    async def _offer_callback(self) -> None:
+        self._offer_made = True
+        await self._publish(CallEventType.CALLBACK_OFFERED)
+        playback_id = self._new_id("pb")
+        self.deps.router.register(playback_id, self.queue)
+        try:
+            await self.deps.ari.stop_moh(self.channel_id)
+            await self._ari(
+                self.deps.ari.play(self.channel_id, [CALLBACK_OFFER_MEDIA], playback_id=playback_id)
+            )
+            self._offer_playback = playback_id
+        except AriNotFound as exc:
+            raise CallerGone from exc
+        except AriError as exc:
+            log.info("call %s: callback offer not played (%s)", self.call_id, type(exc).__name__)
+            self._offer_made = False
+            await self._hold_music()
+
+    async def _accept_callback(self) -> None:
+        """Release the caller's line; the queue entry (and its score) stays untouched."""
+        self._callback = normalise_cli(self.facts.caller)
+        await self._publish(CallEventType.CALLBACK_ACCEPTED)
+        released, self.channel_id = self.channel_id, ""
+        try:
+            await self.deps.ari.hangup(released)
+        except AriError:
+            log.info("call %s: caller already gone at callback", self.call_id)
+
+    async def _call_back(self) -> None:
+        """The place came up: ring the caller back, who becomes the call's channel again."""
+        assert self._callback is not None
+        endpoint = self.deps.callback_endpoint.format(number=self._callback)
+        leg = self._new_id("cb")
+        self.deps.router.register(leg, self.queue)
+        self._leg = leg
+        try:
+            await self.deps.ari.originate(
+                endpoint,
+                channel_id=leg,
+                app=self.deps.app,
+                app_args=f"callback,{self.call_id}",
+                timeout_s=int(self.deps.dial_timeout_s),
+                variables={"URGENTLINE_CALL_ID": self.call_id},
+            )
+        except AriError as exc:
+            self._leg = None
+            raise RouteFailed(f"callback-originate-{exc.status or 'unavailable'}") from exc
+        await self._wait_answer(leg)
+        self._leg = None
+        self.channel_id = leg
+        await self._publish(CallEventType.CALLBACK_MADE)
 
     async def _hold_music(self) -> None:
         try:
@@ -536,6 +646,11 @@ class CallSession:
         """ARI could not connect anyone: hand the caller to the dialplan's default route."""
         await self._note_fallback(reason)
         await self._drop_leg()
+        if not self.channel_id:
+            # A call-back not yet made has no line to hand over.
+            self.facts.outcome = Outcome.FAILED
+            log.error("call %s: call-back could not be completed (%s)", self.call_id, reason)
+            return
         target = self.deps.destinations.dialplan_fallback
         for attempt in range(5):
             try:
@@ -566,7 +681,7 @@ class CallSession:
         log.error("call %s: could not hand over to the dialplan", self.call_id)
 
     async def _shielded_handover(self, reason: str) -> None:
-        if self.facts.outcome not in (Outcome.IN_PROGRESS,):
+        if self.facts.outcome is not Outcome.IN_PROGRESS or not self.channel_id:
             return
         try:
             await asyncio.shield(self._handover_once(reason))
@@ -625,6 +740,8 @@ class CallSession:
             log.info("call %s: provider leg already gone", self.call_id)
 
     async def _hangup_caller(self) -> None:
+        if not self.channel_id:
+            return
         try:
             await self.deps.ari.hangup(self.channel_id)
         except AriError:

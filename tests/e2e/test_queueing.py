@@ -80,3 +80,33 @@ async def test_two_instances_share_one_queue_without_double_delivery(
 
 def _hours_ago(hours: float) -> datetime:
     return datetime.now(UTC) - timedelta(hours=hours)
+
+
+async def test_a_callback_keeps_the_callers_place(
+    sim: AriSimulator, database: Database, redis_store: RedisStore, lab: Lab
+) -> None:
+    """B accepts a call back and hangs up; C arrives later and stays on; B is served first."""
+    await lab.send("PUT", "/endpoints/PJSIP/dental", {"behaviour": "answer", "hold_ms": 4000})
+    settings = service_settings(sim, callback_offer_after_s=0.3)
+    async with Service(settings, db=database, redis=redis_store, script=fast_london()) as svc:
+        assert svc.events is not None and await svc.events.wait_connected(5)
+        await svc.queues.set_capacity("dental", 1)
+        busy = await lab.call("+447700900400", PRESS_1)
+        await asyncio.sleep(0.2)
+        keeper = await lab.call("+447700900401", PRESS_1, {"after_ms": 1000, "dtmf": "1"})
+        await asyncio.sleep(3.0)  # B has accepted the call back and left the line
+        assert (await lab.get(f"/calls/{keeper}"))["hangup_by"] == "app"
+        later = await lab.call("+447700900402", PRESS_1)
+        records = {
+            name: await record_for(svc, channel, timeout_s=20)
+            for name, channel in (("busy", busy), ("keeper", keeper), ("later", later))
+        }
+        events = await svc.publisher.read_all()
+    keeper_events = [e.type for e in events if e.call_id == records["keeper"].call_id]
+    assert "callback.accepted" in keeper_events and "callback.made" in keeper_events
+    for record in records.values():
+        assert (record.outcome, record.destination) == ("routed", "dental")
+    assert records["keeper"].connected_at and records["later"].connected_at
+    assert records["keeper"].connected_at < records["later"].connected_at
+    originations = await lab.get("/originations")
+    assert any(o.get("endpoint", "").startswith("PJSIP/+447700900401") for o in originations)
