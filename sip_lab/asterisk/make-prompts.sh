@@ -1,5 +1,5 @@
 #!/bin/sh
-# Make the routing script's prompts as sound files Asterisk can play.
+# Make the routing script's prompts (and the queue's own) as sound files Asterisk can play.
 #
 # A prompt without "media:" in the script is played as sound:urgentline/<id>,
 # which is not one of Asterisk's core sounds. This speaks each such prompt's
@@ -23,16 +23,17 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 mkdir -p "$out"
-"$python" - "$script" > "$work/prompts.tsv" <<'PY'
+"$python" - "$script" "$repo/callflow/routing/prompts.yaml" > "$work/prompts.tsv" <<'PY'
 import sys
 
 import yaml
 
-with open(sys.argv[1], encoding="utf-8") as handle:
-    doc = yaml.safe_load(handle)
-for pid, spec in (doc.get("prompts") or {}).items():
-    if "media" not in spec:
-        print(f"{pid}\t{' '.join(str(spec['text']).split())}")
+for path in sys.argv[1:]:
+    with open(path, encoding="utf-8") as handle:
+        doc = yaml.safe_load(handle)
+    for pid, spec in (doc.get("prompts") or {}).items():
+        if "media" not in spec:
+            print(f"{pid}\t{' '.join(str(spec['text']).split())}")
 PY
 
 tab=$(printf '\t')
