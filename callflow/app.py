@@ -14,7 +14,9 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from callflow.auth import Role, authenticated, public, require, setup_auth
+from callflow.handoff.wiring import setup_handoff
 from callflow.openapi import openapi_document
+from callflow.plans.wiring import setup_plans
 from callflow.routing.http import setup_routing
 from callflow.service import Service
 from callflow.settings import Settings
@@ -29,6 +31,8 @@ def create_app(settings: Settings, service: Service | None = None) -> web.Applic
     app[SERVICE] = svc
     setup_auth(app, svc.db, settings)
     setup_routing(app, svc.queues, svc.destinations)
+    setup_plans(app, svc.db, svc.redis, settings, service=svc.plans)
+    setup_handoff(app, svc.db, svc.handoffs.config, service=svc.handoffs, run=False)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)

@@ -28,6 +28,8 @@ class CallEventType(StrEnum):
     CALLBACK_OFFERED = "callback.offered"
     CALLBACK_ACCEPTED = "callback.accepted"
     CALLBACK_MADE = "callback.made"
+    SMS_REQUESTED = "sms.requested"
+    NOTIFY_REQUESTED = "notify.requested"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,17 @@ from types import TracebackType
 from typing import Any
 
 from callflow.ari import AriClient, AriEventStream, CallQueue, EventRouter, Resync, StasisStart
+from callflow.flags import LiveFlags
+from callflow.handoff.services import HandoffService
+from callflow.handoff.settings import HandoffSettings
 from callflow.metrics import ServiceMetrics
 from callflow.notifier import CallEventPublisher
+from callflow.plans.wiring import build_plans
 from callflow.routing.destinations import Destinations, load_destinations
 from callflow.routing.dispatcher import Dispatcher
 from callflow.routing.queues import Claim, QueueStore
 from callflow.routing.repeat import RepeatCallers
+from callflow.scripts_live import LiveScripts
 from callflow.sessions import SessionManager
 from callflow.sessions.session import SessionDeps
 from callflow.settings import Settings
@@ -49,13 +54,19 @@ class Service:
         redis: RedisStore | None = None,
         script: Script | None = None,
         destinations: Destinations | None = None,
+        handoff_settings: HandoffSettings | None = None,
     ) -> None:
         self.settings = settings
         self.db = db or Database(settings.database_url)
         self.redis = redis or RedisStore(settings.redis_url, settings.redis_prefix)
+        self.fixed_script = script
         self.script = script or (
             load_script(settings.script_path) if settings.script_path else shipped_script()
         )
+        self.live_scripts: LiveScripts | None = None
+        self.plans = build_plans(self.db, self.redis, settings)
+        self.handoffs = HandoffService(self.db, handoff_settings or HandoffSettings())
+        self.flags = LiveFlags(self.redis)
         self.destinations = destinations or load_destinations(settings.destinations_path or None)
         self.metrics = ServiceMetrics()
         self.publisher = CallEventPublisher(self.redis)
@@ -78,6 +89,13 @@ class Service:
     async def __aenter__(self) -> Service:
         if self.settings.migrate_on_start:
             await asyncio.to_thread(self.db.migrate)
+        await self.handoffs.__aenter__()
+        if self.fixed_script is None:
+            # The published version wins over the file; publishes switch new calls.
+            self.live_scripts = LiveScripts(
+                self.db, self.redis, self.script.name, fallback=self.script
+            )
+            await self.live_scripts.start()
         instance = self.settings.instance or self.settings.ari_app
         self.dispatcher = Dispatcher(self.queues, self.destinations, instance, self._offer)
         deps = SessionDeps(
@@ -97,9 +115,12 @@ class Service:
             callback_offer_after_s=self.settings.callback_offer_after_s,
             callback_endpoint=self.settings.callback_endpoint,
             lookup_deadline_s=self.settings.lookup_deadline_ms / 1000,
+            plans=self.plans,
+            handoffs=self.handoffs,
+            flags=self.flags,
         )
         self.router = deps.router
-        self.sessions = SessionManager(deps, lambda: self.script)
+        self.sessions = SessionManager(deps, self.current_script)
         self.events = AriEventStream(
             self.ari, self.settings.ari_app, deps.router, on_resync=self._on_resync
         )
@@ -111,6 +132,10 @@ class Service:
         self._reader = loop.create_task(self.events.run())
         self._dispatching = loop.create_task(self.dispatcher.run())
         return self
+
+    def current_script(self) -> Script:
+        """The script a call starting now gets (calls in progress keep theirs)."""
+        return self.live_scripts.current() if self.live_scripts is not None else self.script
 
     def _offer(self, claim: Claim) -> bool:
         return self.sessions is not None and self.sessions.offer(claim)
@@ -147,6 +172,9 @@ class Service:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        if self.live_scripts is not None:
+            await self.live_scripts.aclose()
+        await self.handoffs.__aexit__(None, None, None)
         await self.ari.aclose()
         if self._owns_redis:
             await self.redis.aclose()

@@ -13,27 +13,33 @@ import os
 import sys
 
 import click
+from pydantic_settings import BaseSettings
 
 from callflow.cli.bench import bench
+from callflow.cli.careplans import careplans
 from callflow.cli.db import db
 from callflow.cli.demo import demo
 from callflow.cli.lab import lab
+from callflow.cli.nlp import nlp
 from callflow.cli.scripts import scripts
 from callflow.cli.serve import serve
 from callflow.cli.users import users
+from callflow.handoff.settings import HandoffSettings
+from callflow.plans.settings import PlanSettings
 from callflow.settings import Settings
+
+SETTINGS: tuple[type[BaseSettings], ...] = (Settings, PlanSettings, HandoffSettings)
+"""Every settings class; each feature keeps its own, all read ``URGENTLINE_*``."""
 
 
 def _settings_help() -> str:
     lines = ["Configuration (environment variables, or a .env file):", ""]
-    for name, field in Settings.model_fields.items():
-        default = field.default
-        shown = (
-            "unset"
-            if default is None
-            else ("***" if "password" in name or "key" in name else default)
-        )
-        lines.append(f"  URGENTLINE_{name.upper()}  {field.description} [default: {shown}]")
+    for cls in SETTINGS:
+        for name, field in cls.model_fields.items():
+            secret = any(word in name for word in ("password", "key", "secret"))
+            default = field.get_default(call_default_factory=True)
+            shown = "unset" if default is None else ("***" if secret else default)
+            lines.append(f"  URGENTLINE_{name.upper()}  {field.description} [default: {shown}]")
     return "\n".join(lines)
 
 
@@ -57,7 +63,7 @@ def cli(verbose: bool) -> None:
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-for command in (serve, demo, bench, db, scripts, lab, users):
+for command in (serve, demo, bench, db, scripts, careplans, nlp, lab, users):
     cli.add_command(command)
 
 

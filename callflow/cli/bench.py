@@ -35,14 +35,54 @@ USER, PASSWORD = "bench", "bench-secret"
 @click.option("--calls", type=int, default=300, show_default=True, help="Calls per phase.")
 @click.option("--concurrency", type=int, default=50, show_default=True, help="Calls in flight.")
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON result.")
-def bench(calls: int, concurrency: int, as_json: bool) -> None:
+@click.option(
+    "--components/--calls-only",
+    default=True,
+    show_default=True,
+    help="Also measure the queue, handoff delivery, plan lookup and speech extraction.",
+)
+def bench(calls: int, concurrency: int, as_json: bool, components: bool) -> None:
     """Push CALLS calls through simulator + service and through a bare ARI app."""
     if calls <= 0 or concurrency <= 0:
         raise click.BadParameter("--calls and --concurrency must be positive")
     if as_json:
         logging.getLogger().setLevel(logging.WARNING)
     result = asyncio.run(run_bench(calls=calls, concurrency=concurrency, quiet=as_json))
+    if components:
+        result["components"] = asyncio.run(run_components(quiet=as_json))
     click.echo(json.dumps(result, indent=None if as_json else 2, sort_keys=True))
+
+
+async def run_components(*, quiet: bool = True) -> dict[str, Any]:
+    """The parts a call leans on, each on the embedded back ends (SQLite + fakeredis)."""
+    from callflow.handoff.bench import run_handoff_bench
+    from callflow.plans.bench import bench_lookup
+    from callflow.routing.bench import queue_throughput
+    from nlp.bench import extraction_latency
+
+    def say(message: str) -> None:
+        if not quiet:
+            click.echo(message, err=True)
+
+    say("components: queue, handoff delivery, care-plan lookup (10,000 plans), extraction")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{Path(tmp) / 'components.db'}")
+        await asyncio.to_thread(db.migrate)
+        redis = RedisStore(None)
+        try:
+            queue = await queue_throughput(redis)
+            handoff = await run_handoff_bench(handoffs=500, concurrency=16)
+            plans = await bench_lookup(db, redis, plans=10_000, samples=1_000, say=say)
+        finally:
+            await redis.aclose()
+            db.dispose()
+    extraction = await asyncio.to_thread(extraction_latency)
+    return {
+        "queue": queue,
+        "handoff": handoff,
+        "careplan_lookup": plans,
+        "extraction": extraction.to_json(),
+    }
 
 
 def _free_port() -> int:

@@ -18,11 +18,15 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import click
 from aiohttp import web
 
 from callflow.app import create_app
 from callflow.auth import AUTH_SERVICE
+from callflow.handoff.settings import HandoffSettings
+from callflow.plans.accesslog import QuerylessAccessLogger
+from callflow.routing.destinations import load_destinations
 from callflow.service import Service
 from callflow.settings import Settings
 
@@ -60,10 +64,17 @@ async def run_demo(
         port=0, user=base.ari_user, password=base.ari_password.get_secret_value()
     ) as sim:
         settings = Settings(ari_url=sim.base_url, http_port=port or base.http_port)
-        service = Service(settings)
+        # Handoffs go to the simulated providers' webhooks (one inbox per provider).
+        webhooks = {
+            key: f"{sim.control_url}/webhooks/{key}" for key in load_destinations().destinations
+        }
+        service = Service(
+            settings,
+            handoff_settings=HandoffSettings(handoff_webhooks=webhooks, handoff_poll_s=0.2),
+        )
         app = create_app(settings, service)
         async with service:
-            runner = web.AppRunner(app)
+            runner = web.AppRunner(app, access_log_class=QuerylessAccessLogger)
             await runner.setup()
             try:
                 site = web.TCPSite(runner, settings.http_host, settings.http_port)
@@ -91,9 +102,25 @@ async def run_demo(
                 # Let calls in progress end (never cut a caller off in a demo either).
                 if service.sessions is not None:
                     await service.sessions.drain(30)
-                return await service.summary(since=started)
+                summary = await service.summary(since=started)
+                summary["handoffs_delivered"] = await _handoffs_delivered(sim.control_url)
+                return summary
             finally:
                 await runner.cleanup()
+
+
+async def _handoffs_delivered(control_url: str, wait_s: float = 5.0) -> int:
+    """Handoffs the simulated providers accepted (waits briefly for the outbox to drain)."""
+    async with aiohttp.ClientSession() as http:
+        count, deadline = -1, time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            async with http.get(f"{control_url}/webhooks") as reply:
+                now = sum(len(keys) for keys in (await reply.json()).values())
+            if now == count:
+                break
+            count = now
+            await asyncio.sleep(0.5)
+        return count
 
 
 async def _announce(app: web.Application, settings: Settings, ari_url: str) -> None:

@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 
 from redis.exceptions import RedisError
 
@@ -48,8 +48,15 @@ from callflow.ari import (
     StasisStart,
 )
 from callflow.events import CallEvent, CallEventType
+from callflow.flags import LiveFlags
+from callflow.handoff.bundle import BundleError
+from callflow.handoff.leg import leg_variables
+from callflow.handoff.models import HandoffOutbox
+from callflow.handoff.outbox import new_handoff_id, write_record_and_handoff
+from callflow.handoff.services import HandoffService
 from callflow.metrics import ServiceMetrics
 from callflow.notifier import CallEventPublisher
+from callflow.plans.services import PlanService
 from callflow.routing.destinations import Destination, Destinations
 from callflow.routing.policy import (
     UNIDENTIFIED,
@@ -61,9 +68,11 @@ from callflow.routing.policy import (
 from callflow.routing.queues import QueueStore
 from callflow.routing.repeat import RepeatCallers, normalise_cli
 from callflow.sessions import synthetic
+from callflow.sessions.handoff import handoff_facts
 from callflow.sessions.record import CallFacts, Outcome, utcnow
 from callflow.storage import Database
-from ivr_scripts import Script, commands, events, start, step
+from careplans import LookupResult, PlanType
+from ivr_scripts import CallContext, Script, State, commands, events, start, step
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +95,9 @@ class SessionDeps:
     metrics: ServiceMetrics
     queues: QueueStore
     poke_dispatcher: Callable[[], None]
+    plans: PlanService
+    handoffs: HandoffService
+    flags: LiveFlags
     repeat: RepeatCallers
     instance: str
     dial_timeout_s: float = 30.0
@@ -100,6 +112,18 @@ class QueueOffer(LocalSignal):
     """The dispatcher gave this call to ``provider``'s free clinician."""
 
     provider: str
+
+
+Terminal = commands.Route | commands.Transfer | commands.Hangup
+
+
+def _plan_classes(plans: LookupResult | None) -> set[PriorityClass]:
+    """A crisis plan is its own class; any other plan marks the caller vulnerable."""
+    if plans is None or not plans.found:
+        return set()
+    if plans.has(PlanType.MENTAL_HEALTH_CRISIS):
+        return {PriorityClass.CRISIS_PLAN}
+    return {PriorityClass.VULNERABLE}
 
 
 class CallerGone(Exception):
@@ -155,6 +179,12 @@ class CallSession:
         self._chosen: str | None = None  # the pathway the script chose, if it was valid
         self._provider: str | None = None  # provider whose clinician this call holds
         self._classes: set[PriorityClass] = set()
+        self._context = CallContext(call_id=call_id)
+        self._state: State | None = None
+        self._decision: commands.Route | commands.Transfer | None = None
+        self._repeat: RepeatStatus = UNIDENTIFIED
+        self._plans: LookupResult | None = None
+        self.handoff_id = new_handoff_id()
         self._offer_made = False  # a callback was offered to this caller
         self._offer_playback: str | None = None
         self._callback: str | None = None  # E.164 to call back once the place comes up
@@ -173,13 +203,26 @@ class CallSession:
 
     async def run(self) -> CallFacts:
         """Run the call to its end; never raises except ``CancelledError``."""
-        status = await self._repeat_status()
-        self._classes |= status.classes
+        status, plans, flags = await asyncio.gather(
+            self._repeat_status(), self._plan_lookup(), self._live_flags()
+        )
+        self._repeat = status
+        self._plans = plans
+        self._classes |= status.classes | _plan_classes(plans)
+        self._context = CallContext(
+            call_id=self.call_id,
+            now=self.facts.arrived_at,
+            withheld=self.facts.caller_withheld,
+            repeat_caller=status.repeat,
+            care_plans=frozenset(str(t) for t in plans.plan_types) if plans else frozenset(),
+            flags=flags,
+        )
         await self._publish(
             CallEventType.ARRIVED,
             repeat=status.repeat,
             repeat_count=status.count,
             frequent=status.frequent,
+            care_plan=bool(plans and plans.found),
             withheld=self.facts.caller_withheld,
             script=self.script.name,
             script_version=self.script.version,
@@ -218,6 +261,26 @@ class CallSession:
             )
             return UNIDENTIFIED
 
+    async def _plan_lookup(self) -> LookupResult | None:
+        """Care plans for this caller; bounded by the lookup's own deadline, never raises."""
+        if self.adopted:
+            return None
+        result = await self.deps.plans.for_call(self.facts.caller, None)
+        if result.found:
+            try:
+                await self.deps.plans.announce(self.call_id, result)
+            except Exception:  # audit/notification storage trouble must not hold the caller
+                log.exception("call %s: plan announcement failed", self.call_id)
+        return result
+
+    async def _live_flags(self) -> frozenset[str]:
+        try:
+            async with asyncio.timeout(self.deps.lookup_deadline_s):
+                return await self.deps.flags.current()
+        except (TimeoutError, RedisError, OSError) as exc:
+            log.warning("call %s: live flags skipped (%s)", self.call_id, type(exc).__name__)
+            return frozenset()
+
     async def _run(self) -> None:
         if not self._answered:
             await self._ari(self.deps.ari.answer(self.channel_id))
@@ -228,33 +291,58 @@ class CallSession:
             await self._route(commands.Route(self.deps.destinations.fallback, "resync-adopted"))
             return
         terminal = await self._run_ivr()
-        if isinstance(terminal, commands.Hangup):
-            self.facts.outcome = Outcome.HUNG_UP
-            self.facts.ended_by = "script"
-            await self._ari(self.deps.ari.hangup(self.channel_id))
+        match terminal:
+            case commands.Hangup():
+                self.facts.outcome = Outcome.HUNG_UP
+                self.facts.ended_by = "script"
+                await self._ari(self.deps.ari.hangup(self.channel_id))
+            case commands.Transfer():
+                await self._transfer(terminal)
+            case commands.Route():
+                await self._route(terminal)
+            case _:
+                assert_never(terminal)
+
+    async def _transfer(self, transfer: commands.Transfer) -> None:
+        """Connect the caller to an external number; any failure goes to the fallback."""
+        self._decision = transfer
+        self.facts.routed_at = utcnow()
+        self.deps.metrics.observe_decision(asyncio.get_running_loop().time() - self._started)
+        endpoint = self.deps.callback_endpoint.format(number=transfer.number)
+        await self._publish(CallEventType.ROUTING, pathway="transfer", fallback=False)
+        self._chosen = "transfer"
+        try:
+            await self._connect("transfer", Destination(name="transfer", endpoint=endpoint))
+        except RouteFailed as failure:
+            await self._note_fallback(failure.reason)
+            await self._route(commands.Route(self.deps.destinations.fallback, failure.reason))
             return
-        await self._route(terminal)
+        await self._wait_connected_call()
 
     # ------------------------------------------------------------------ phase 1: IVR
 
-    async def _run_ivr(self) -> commands.Route | commands.Hangup:
-        state, cmds = start(self.script)
+    async def _run_ivr(self) -> Terminal:
+        state, cmds = start(self.script, context=self._context)
+        pending = list(cmds)
         while True:
-            for command in cmds:
-                if isinstance(command, commands.Route | commands.Hangup):
-                    self.facts.menu_path = list(state.menu_path)
-                    return command
-                failure = await self._execute(command)
-                if failure is not None:
-                    state, cmds = step(self.script, state, failure)
-                    break
-            else:
-                self.facts.menu_path = list(state.menu_path)
+            self._state = state
+            self.facts.menu_path = list(state.menu_path)
+            if not pending:
                 event = await self._next_ivr_event()
                 before = len(state.menu_path)
                 state, cmds = step(self.script, state, event)
+                pending = list(cmds)
                 for choice in state.menu_path[before:]:
                     await self._publish(CallEventType.MENU_CHOICE, choice=choice)
+                continue
+            command = pending.pop(0)
+            if isinstance(command, commands.Route | commands.Transfer | commands.Hangup):
+                return command
+            failure = await self._execute(command)
+            if failure is not None:
+                # The rest of the batch still runs, then whatever the failure leads to.
+                state, cmds = step(self.script, state, failure)
+                pending.extend(cmds)
 
     async def _execute(self, command: commands.Command) -> events.CommandFailed | None:
         """Carry out one non-terminal command; a failure comes back as an event."""
@@ -283,8 +371,22 @@ class CallSession:
                 self._timers[name] = asyncio.get_running_loop().time() + seconds
             case commands.CancelTimer(name=name):
                 self._timers.pop(name, None)
-            case commands.Route() | commands.Hangup():
+            case commands.Capture(ref=ref):
+                # Speech capture needs recording + ASR in the shell (issue 6, not wired yet):
+                # say so, and the script carries on without the caller's details.
+                return events.CommandFailed(ref, "capture-unavailable")
+            case commands.StopCapture():
+                pass
+            case commands.SendSms(ref=ref, template=template):
+                await self._publish(CallEventType.SMS_REQUESTED, template=template)
+                return events.CommandFailed(ref, "sms-gateway-not-configured")
+            case commands.Notify(ref=ref, target=target):
+                await self._publish(CallEventType.NOTIFY_REQUESTED, target=target)
+                return events.CommandFailed(ref, "notify-target-not-configured")
+            case commands.Route() | commands.Transfer() | commands.Hangup():
                 raise AssertionError("terminal commands are handled by the IVR loop")
+            case _:
+                assert_never(command)
         return None
 
     async def _next_ivr_event(self) -> events.Event:
@@ -341,7 +443,8 @@ class CallSession:
         if pathway not in destinations.pathways:
             pathway, reason = destinations.fallback, reason or "unknown-destination"
         self._chosen = pathway if reason is None else None
-        boost = boost_for(self._classes)
+        self._decision = decision
+        boost = boost_for(self._classes, extra_s=float(decision.priority_s))
         score = queue_score(self.facts.arrived_at.timestamp(), boost)
         await self._publish(
             CallEventType.ROUTING,
@@ -532,9 +635,9 @@ class CallSession:
         self.deps.metrics.fallbacks.labels(reason=reason).inc()
         await self._publish(CallEventType.FALLBACK, reason=reason)
 
-    async def _connect(self, key: str) -> None:
+    async def _connect(self, key: str, destination: Destination | None = None) -> None:
         """Originate ``key``'s endpoint and bridge it with the caller, or raise RouteFailed."""
-        destination = self.deps.destinations.get(key)
+        destination = destination or self.deps.destinations.get(key)
         assert destination is not None
         leg = await self._originate(destination)
         await self._wait_answer(leg)
@@ -543,7 +646,7 @@ class CallSession:
         self.facts.connected_at = utcnow()
         # Routed means the caller reached the pathway the script chose, even if a
         # degraded path (e.g. no queue) got them there; the reason stays on record.
-        fell_back = self._chosen not in self.deps.destinations.serves(key)
+        fell_back = key != "transfer" and self._chosen not in self.deps.destinations.serves(key)
         self.facts.outcome = Outcome.FALLBACK if fell_back else Outcome.ROUTED
         await self._publish(CallEventType.CONNECTED, destination=key, fallback=fell_back)
 
@@ -560,7 +663,10 @@ class CallSession:
                     app_args=f"dialed,{self.call_id}",
                     caller_id=None if self.facts.caller_withheld else self.facts.caller,
                     timeout_s=int(self.deps.dial_timeout_s),
-                    variables={"URGENTLINE_CALL_ID": self.call_id},
+                    variables={
+                        "URGENTLINE_CALL_ID": self.call_id,
+                        **leg_variables(self.handoff_id),
+                    },
                 )
             )
         except AriError as exc:
@@ -773,6 +879,24 @@ class CallSession:
     async def _publish(self, kind: CallEventType, **attributes: Any) -> None:
         await self.deps.publisher.publish(CallEvent(self.call_id, kind, attributes=attributes))
 
+    def _handoff_row(self) -> HandoffOutbox | None:
+        try:
+            facts = handoff_facts(
+                self.facts,
+                handoff_id=self.handoff_id,
+                pathway=self._chosen,
+                decision=self._decision,
+                classes=self._classes,
+                repeat=self._repeat,
+                plans=self._plans,
+            )
+            return None if facts is None else self.deps.handoffs.row_for(facts)
+        except BundleError:
+            # A bug in the builder: the record is still written, the error counted.
+            log.exception("call %s: handoff bundle refused", self.call_id)
+            self.deps.metrics.session_errors.inc()
+            return None
+
     async def _finish(self) -> None:
         self.facts.ended_at = utcnow()
         if self.facts.outcome is Outcome.IN_PROGRESS:
@@ -785,9 +909,17 @@ class CallSession:
             ended_by=self.facts.ended_by,
         )
         record = self.facts.to_record()
+        row = self._handoff_row()
         for attempt in range(RECORD_RETRIES):
             try:
-                await self.deps.db.run(lambda session: session.merge(record))
+                if row is None:
+                    await self.deps.db.run(lambda session: session.merge(record))
+                else:
+                    # One transaction: a crash can lose neither the record nor the handoff.
+                    await self.deps.db.run(
+                        lambda session: write_record_and_handoff(session, record, row)
+                    )
+                    self.deps.handoffs.written()
                 return
             except Exception:  # SQL driver errors vary by back end; retried, then counted
                 log.exception(

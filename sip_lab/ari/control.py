@@ -153,6 +153,21 @@ def _call_json(sim: Simulation, channel_id: str) -> JsonObject:
     return sim.engine.calls[channel_id].to_json(ch.state if ch else None)
 
 
+@routes.post("/_lab/webhooks/{provider}")
+async def receive_webhook(request: web.Request) -> web.Response:
+    """A simulated provider's webhook: accepts a handoff (the demo points providers here)."""
+    await request.read()
+    key = request.headers.get("Idempotency-Key", "")
+    _sim(request).webhooks.setdefault(request.match_info["provider"], []).append(key)
+    return _json({"accepted": True})
+
+
+@routes.get("/_lab/webhooks")
+async def list_webhooks(request: web.Request) -> web.Response:
+    """What each simulated provider's webhook received (idempotency keys, in order)."""
+    return _json(_sim(request).webhooks)
+
+
 @routes.get("/_lab/originations")
 async def list_originations(request: web.Request) -> web.Response:
     """Every channel the app originated (provider legs) and what became of it."""

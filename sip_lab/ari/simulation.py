@@ -36,6 +36,8 @@ class Simulation:
     faults: Faults = field(default_factory=Faults)
     requests: deque[JsonObject] = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_SIZE))
     rest_counts: Counter[str] = field(default_factory=Counter)
+    webhooks: dict[str, list[str]] = field(default_factory=dict)
+    """Simulated providers' webhook inbox: provider -> idempotency keys received."""
 
     @classmethod
     def create(cls, config: SimConfig, user: str, password: str, spec: ApiSpec) -> Simulation:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -73,7 +74,7 @@ async def test_two_instances_share_one_queue_without_double_delivery(
     dental = [o for o in originations if o.get("endpoint") == "PJSIP/dental"]
     assert len(dental) == len(channels), "each call dialled the provider exactly once"
     spans = sorted((r.connected_at, r.ended_at) for r in records)
-    for (_, ended), (connected, _) in zip(spans, spans[1:], strict=False):
+    for (_, ended), (connected, _) in itertools.pairwise(spans):
         assert ended is not None and connected is not None
         assert connected >= ended, "one clinician never took two calls at once"
 

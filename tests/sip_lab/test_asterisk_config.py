@@ -138,7 +138,7 @@ def test_dialplan_enters_stasis_and_falls_back_when_it_fails() -> None:
 
     route = one(sections, "urgentline-route")
     lines = [v for k, v in route.entries if k in ("exten", "same")]
-    for name in ("dental", "crisis", "default111"):
+    for name in load_destinations().destinations:
         assert any(v.startswith(f"{name},1,") for v in lines), name
         assert any(f"Dial(PJSIP/{name}," in v for v in lines), name
     assert any(v.startswith("i,1,Goto(urgentline-route,default111,1)") for v in lines)
@@ -171,7 +171,14 @@ def test_pjsip_feed_and_providers() -> None:
     assert feed.get("dtmf_mode") == "rfc4733"
     assert feed.get("allow") == "ulaw,alaw" and feed.get("disallow") == "all"
 
-    for name, port in (("dental", 5071), ("crisis", 5072), ("default111", 5073)):
+    ports = {
+        "dental": 5071,
+        "crisis": 5072,
+        "default111": 5073,
+        "pharmacy": 5074,
+        "palliative": 5075,
+    }
+    for name, port in ports.items():
         endpoint = one(sections, name, "endpoint")
         assert endpoint.get("dtmf_mode") == "rfc4733", name
         assert endpoint.get("aors") == name

@@ -23,7 +23,9 @@ KEYS = {
 
 def test_bench_reports_its_figures_from_the_records() -> None:
     result = CliRunner().invoke(
-        cli, ["bench", "--calls", "20", "--concurrency", "5", "--json"], catch_exceptions=False
+        cli,
+        ["bench", "--calls", "20", "--concurrency", "5", "--json", "--calls-only"],
+        catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout.strip().splitlines()[-1])

@@ -34,6 +34,8 @@ def test_demo_places_calls_and_prints_a_summary_from_the_records(
     assert summary["errors"] == 0
     placed = sum(summary["routed"].values()) + summary["fallback"] + summary["abandoned"]
     assert placed == 8
+    # Every call that reached a provider left a handoff its webhook accepted.
+    assert summary["handoffs_delivered"] == sum(summary["routed"].values()) + summary["fallback"]
     assert "log in at" in result.stderr
 
 
