@@ -22,23 +22,13 @@ token, a cookie or anything typed into a form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from callflow.errors import ApiError
 
 
-class AuthError(Exception):
+class AuthError(ApiError):
     """Base of every error this package raises on purpose."""
 
-    status: int = 400
-    error_id: str = "auth-error"
-
-    def __init__(self, message: str, details: Mapping[str, object] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details: dict[str, object] = dict(details or {})
-
-    def as_json(self) -> dict[str, object]:
-        """The body of the HTTP error response."""
-        return {"error_id": self.error_id, "message": self.message, "details": self.details}
+    error_id = "auth-error"
 
 
 class AuthenticationRequired(AuthError):

@@ -16,22 +16,13 @@ payload, a patient detail or a secret.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from callflow.errors import ApiError
 
 
-class HandoffError(Exception):
+class HandoffError(ApiError):
     """Base of the errors the handoff API renders as JSON."""
 
-    status: int = 400
-    error_id: str = "handoff-error"
-
-    def __init__(self, message: str, details: Mapping[str, object] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details: dict[str, object] = dict(details or {})
-
-    def as_json(self) -> dict[str, object]:
-        return {"error_id": self.error_id, "message": self.message, "details": self.details}
+    error_id = "handoff-error"
 
 
 class NoSuchHandoff(HandoffError):

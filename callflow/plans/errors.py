@@ -16,20 +16,11 @@ and ids, never an NHS number, a name or a phone number.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from callflow.errors import ApiError
 
 
-class PlanApiError(Exception):
-    status: int = 400
-    error_id: str = "plan-error"
-
-    def __init__(self, message: str, details: Mapping[str, object] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details: dict[str, object] = dict(details or {})
-
-    def as_json(self) -> dict[str, object]:
-        return {"error_id": self.error_id, "message": self.message, "details": self.details}
+class PlanApiError(ApiError):
+    error_id = "plan-error"
 
 
 class InvalidNhsNumberError(PlanApiError):
