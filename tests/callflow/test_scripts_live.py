@@ -191,20 +191,19 @@ async def test_publishing_mid_call_changes_new_calls_only(
     store = ScriptStore(database)
     first = await publish(store, redis_store, LONDON)
     lab = Lab(sim.control_url)
-    async with LiveScripts(database, redis_store, "london", poll_interval_s=60) as live:
-        assert live.published_version == first
-        settings: Any = service_settings(sim)
-        async with Service(settings, db=database, redis=redis_store, script=live.current()) as svc:
-            # What the integration does: new calls take the live script when they start.
-            live.add_listener(lambda script: setattr(svc, "script", script))
-            assert svc.events is not None and await svc.events.wait_connected(5)
-            early = await lab.call("+447700900201", {"after_ms": 2500, "dtmf": "1"})
-            await asyncio.sleep(1.2)  # the early call is in the menu now
-            second = await publish(store, redis_store, SWAPPED, actor="kim")
-            await live.wait_for_version(second, timeout_s=5)
-            late = await lab.call("+447700900202", {"after_ms": 1000, "dtmf": "1"})
-            early_record = await _record(database, early)
-            late_record = await _record(database, late)
+    settings: Any = service_settings(sim)
+    # No script given: the service runs the published version and follows publishes.
+    async with Service(settings, db=database, redis=redis_store) as svc:
+        live = svc.live_scripts
+        assert live is not None and live.published_version == first
+        assert svc.events is not None and await svc.events.wait_connected(5)
+        early = await lab.call("+447700900201", {"after_ms": 2500, "dtmf": "1"})
+        await asyncio.sleep(1.2)  # the early call is in the menu now
+        second = await publish(store, redis_store, SWAPPED, actor="kim")
+        await live.wait_for_version(second, timeout_s=5)
+        late = await lab.call("+447700900202", {"after_ms": 1000, "dtmf": "1"})
+        early_record = await _record(database, early)
+        late_record = await _record(database, late)
     assert (early_record.destination, early_record.script_version) == ("dental", str(first))
     assert (late_record.destination, late_record.script_version) == ("crisis", str(second))
     assert early_record.menu_path == late_record.menu_path == ["main:1"]
