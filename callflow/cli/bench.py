@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 import click
 
+from callflow.handoff.settings import HandoffSettings
 from callflow.service import Service
 from callflow.settings import Settings
 from callflow.storage import Database, RedisStore
@@ -172,7 +173,12 @@ async def run_bench(*, calls: int, concurrency: int, quiet: bool = True) -> dict
             db = Database(settings.database_url)
             redis = RedisStore(None)
             script = load_script(SCRIPTS_DIR / "bench.yaml")
-            async with Service(settings, db=db, redis=redis, script=script) as service:
+            # Handoffs are built and written with each record (the call's cost); their
+            # delivery is measured on its own below, so no worker posts them here.
+            no_delivery = HandoffSettings(handoff_worker_enabled=False)
+            async with Service(
+                settings, db=db, redis=redis, script=script, handoff_settings=no_delivery
+            ) as service:
                 assert service.events is not None
                 if not await service.events.wait_connected(10):
                     raise click.ClickException("the service could not connect to the simulator")

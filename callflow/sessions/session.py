@@ -909,7 +909,8 @@ class CallSession:
             ended_by=self.facts.ended_by,
         )
         record = self.facts.to_record()
-        row = self._handoff_row()
+        # Building and validating the FHIR bundle takes milliseconds of CPU: off the loop.
+        row = await asyncio.to_thread(self._handoff_row)
         for attempt in range(RECORD_RETRIES):
             try:
                 if row is None:
