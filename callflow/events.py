@@ -28,6 +28,7 @@ class CallEventType(StrEnum):
     CALLBACK_OFFERED = "callback.offered"
     CALLBACK_ACCEPTED = "callback.accepted"
     CALLBACK_MADE = "callback.made"
+    CAPTURE_COMPLETED = "capture.completed"
     SMS_REQUESTED = "sms.requested"
     NOTIFY_REQUESTED = "notify.requested"
 

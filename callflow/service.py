@@ -32,6 +32,7 @@ from callflow.settings import Settings
 from callflow.storage import Database, RedisStore
 from callflow.summary import call_summary
 from ivr_scripts import Script, load_script, shipped_script
+from nlp.asr import create_engine
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,8 @@ class Service:
             plans=self.plans,
             handoffs=self.handoffs,
             flags=self.flags,
+            asr=create_engine(self.settings.asr_engine, url=self.settings.asr_url),
+            asr_timeout_s=self.settings.asr_timeout_s,
         )
         self.router = deps.router
         self.sessions = SessionManager(deps, self.current_script)

@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     lookup_deadline_ms: int = Field(
         150, description="deadline of each lookup at call start (repeat callers, plans), ms"
     )
+    asr_engine: str = Field(
+        "lab",
+        description=(
+            "speech recogniser for capture nodes: lab (the simulator's transcripts), "
+            "pocketsphinx, or http (URGENTLINE_ASR_URL)"
+        ),
+    )
+    asr_url: str | None = Field(None, description="endpoint of the http speech recogniser")
+    asr_timeout_s: float = Field(5.0, description="seconds a recogniser may take before skipping")
     dial_timeout_s: int = Field(30, description="seconds a destination may ring before fallback")
     cookie_secure: bool = Field(
         True,

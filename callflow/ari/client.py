@@ -202,8 +202,11 @@ class AriClient:
         *,
         params: Mapping[str, ParamValue] | None = None,
         body: Mapping[str, Any] | None = None,
+        decode: bool = True,
     ) -> Any:
         """Send one request and return its decoded JSON (None for an empty reply).
+
+        With ``decode=False`` the reply's bytes come back as they are (files).
 
         ``template`` is the spec's path (``/channels/{channelId}/answer``); the log
         and errors use it instead of the concrete URL.
@@ -238,6 +241,8 @@ class AriClient:
         logger.log(level, "ari %s -> %d in %.1f ms", operation, status, elapsed_ms)
         if not 200 <= status < 300:
             raise http_error_for(status, _error_text(raw, reason), operation=operation)
+        if not decode:
+            return raw
         if not raw:
             return None
         try:
@@ -537,6 +542,12 @@ class AriClient:
         return self._model(LiveRecording, data, f"POST {template}")
 
     # -- bridges ---------------------------------------------------------------
+
+    async def get_stored_recording_file(self, name: str) -> bytes:
+        """``GET /recordings/stored/{recordingName}/file``: the recording's bytes."""
+        template = "/recordings/stored/{recordingName}/file"
+        data: bytes = await self._request("GET", template, {"recordingName": name}, decode=False)
+        return data
 
     async def create_bridge(
         self, bridge_id: str, bridge_type: str = "mixing", name: str | None = None

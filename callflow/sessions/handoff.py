@@ -7,12 +7,22 @@ owner, id), never its content.
 
 from __future__ import annotations
 
-from callflow.handoff.bundle import Answer, CarePlanFlag, HandoffFacts, RepeatCaller
+from datetime import date
+
+from callflow.handoff.bundle import (
+    Answer,
+    CarePlanFlag,
+    HandoffFacts,
+    RepeatCaller,
+    StatedDemographics,
+)
 from callflow.routing.policy import PriorityClass, RepeatStatus
 from callflow.routing.repeat import normalise_cli
 from callflow.sessions.record import CallFacts
 from careplans import LookupResult
 from ivr_scripts import commands
+
+DEMOGRAPHIC_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode")
 
 PRIORITY_BY_CLASS = {
     PriorityClass.RED_FLAG: "asap",
@@ -34,6 +44,7 @@ def handoff_facts(
     if facts.destination is None or facts.connected_at is None:
         return None
     answers = decision.answers if decision is not None else ()
+    stated = dict(decision.caller_data) if decision is not None else {}
     plan = plans.plans[0] if plans is not None and plans.found and plans.plans else None
     priority = next((PRIORITY_BY_CLASS[c] for c in PRIORITY_BY_CLASS if c in classes), "urgent")
     return HandoffFacts(
@@ -53,7 +64,26 @@ def handoff_facts(
             else None
         ),
         repeat_caller=RepeatCaller(count=repeat.count) if repeat.repeat else None,
+        nhs_number=stated.get("nhs_number"),
+        nhs_number_verified=False,
+        demographics=_demographics(stated),
         ended_at=facts.ended_at,
         script=facts.script,
         script_version=facts.script_version,
+    )
+
+
+def _demographics(stated: dict[str, str]) -> StatedDemographics | None:
+    """What the caller said about themselves: caller-stated, unverified."""
+    if not any(stated.get(name) for name in DEMOGRAPHIC_FIELDS):
+        return None
+    try:
+        birth = date.fromisoformat(stated["date_of_birth"]) if "date_of_birth" in stated else None
+    except ValueError:
+        birth = None
+    return StatedDemographics(
+        given_name=stated.get("given_name"),
+        family_name=stated.get("family_name"),
+        birth_date=birth,
+        postcode=stated.get("postcode"),
     )

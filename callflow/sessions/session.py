@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +45,8 @@ from callflow.ari import (
     LocalSignal,
     PlaybackFinished,
     QueueItem,
+    RecordingFailed,
+    RecordingFinished,
     StasisEnd,
     StasisStart,
 )
@@ -73,6 +76,8 @@ from callflow.sessions.record import CallFacts, Outcome, utcnow
 from callflow.storage import Database
 from careplans import LookupResult, PlanType
 from ivr_scripts import CallContext, Script, State, commands, events, start, step
+from nlp import extract
+from nlp.asr import SpeechEngine, recognise
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +85,8 @@ DEBOUNCE_S = 0.08
 CALLBACK_TRIES = 3
 CALLBACK_OFFER_MEDIA = "sound:urgentline/queue-callback-offer"
 RECORD_RETRIES = 3
+CAPTURE_FIELDS = {"name": ("given_name", "family_name")}
+"""A script's capture field -> the extracted fields it stands for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +105,10 @@ class SessionDeps:
     plans: PlanService
     handoffs: HandoffService
     flags: LiveFlags
+    asr: SpeechEngine
     repeat: RepeatCallers
     instance: str
+    asr_timeout_s: float = 5.0
     dial_timeout_s: float = 30.0
     queue_max_wait_s: float = 600.0
     callback_offer_after_s: float = 0.0
@@ -179,6 +188,7 @@ class CallSession:
         self._chosen: str | None = None  # the pathway the script chose, if it was valid
         self._provider: str | None = None  # provider whose clinician this call holds
         self._classes: set[PriorityClass] = set()
+        self._captures: dict[str, tuple[str, tuple[str, ...]]] = {}  # recording -> capture
         self._context = CallContext(call_id=call_id)
         self._state: State | None = None
         self._decision: commands.Route | commands.Transfer | None = None
@@ -371,12 +381,29 @@ class CallSession:
                 self._timers[name] = asyncio.get_running_loop().time() + seconds
             case commands.CancelTimer(name=name):
                 self._timers.pop(name, None)
-            case commands.Capture(ref=ref):
-                # Speech capture needs recording + ASR in the shell (issue 6, not wired yet):
-                # say so, and the script carries on without the caller's details.
-                return events.CommandFailed(ref, "capture-unavailable")
-            case commands.StopCapture():
-                pass
+            case commands.Capture(ref=ref, fields=fields, max_seconds=max_seconds):
+                name = self._new_id("rec")
+                self.deps.router.register(name, self.queue)
+                self._captures[name] = (ref, fields)
+                try:
+                    await self._ari(
+                        self.deps.ari.record(
+                            self.channel_id,
+                            name=name,
+                            format="wav",
+                            max_duration_s=max(1, math.ceil(max_seconds)),
+                            max_silence_s=2,
+                            if_exists="overwrite",
+                        )
+                    )
+                except AriError as exc:
+                    self._captures.pop(name, None)
+                    log.warning("call %s: record failed (%s)", self.call_id, type(exc).__name__)
+                    return events.CommandFailed(ref, "capture-failed")
+            case commands.StopCapture(ref=ref):
+                for name, (capture_ref, _fields) in list(self._captures.items()):
+                    if capture_ref == ref:
+                        del self._captures[name]
             case commands.SendSms(ref=ref, template=template):
                 await self._publish(CallEventType.SMS_REQUESTED, template=template)
                 return events.CommandFailed(ref, "sms-gateway-not-configured")
@@ -402,9 +429,39 @@ class CallSession:
                 item = await asyncio.wait_for(self.queue.get(), timeout)
             except TimeoutError:
                 continue
+            if isinstance(item, RecordingFinished | RecordingFailed):
+                capture = self._captures.pop(item.recording.name, None)
+                if capture is not None:
+                    if isinstance(item, RecordingFailed):
+                        return events.CommandFailed(capture[0], "recording-failed")
+                    return await self._recognise(item.recording.name, *capture)
+                continue
             translated = self._translate(item)
             if translated is not None:
                 return translated
+
+    async def _recognise(
+        self, name: str, ref: str, fields: tuple[str, ...]
+    ) -> events.CaptureCompleted | events.CommandFailed:
+        """Recording -> words -> fields; what was said stays in memory, never in logs."""
+        try:
+            audio = await self.deps.ari.get_stored_recording_file(name)
+        except AriError as exc:
+            log.warning("call %s: recording unavailable (%s)", self.call_id, type(exc).__name__)
+            return events.CommandFailed(ref, "recording-unavailable")
+        transcript = await recognise(self.deps.asr, audio, timeout_s=self.deps.asr_timeout_s)
+        if transcript is None or not transcript.text:
+            return events.CommandFailed(ref, "speech-not-recognised")
+        extraction = await asyncio.to_thread(extract, transcript.text)
+        values = extraction.values()
+        wanted = [name for field in fields for name in CAPTURE_FIELDS.get(field, (field,))]
+        captured = tuple((name, values[name]) for name in wanted if name in values)
+        await self._publish(
+            CallEventType.CAPTURE_COMPLETED,
+            fields=",".join(name for name, _value in captured),
+            missing=",".join(name for name in wanted if name not in values),
+        )
+        return events.CaptureCompleted(ref, captured)
 
     def _translate(self, item: QueueItem) -> events.Event | None:
         """ARI event -> interpreter event; raises CallerGone when the caller left."""

@@ -28,6 +28,8 @@ class ScriptStep:
     after_ms: int = 0
     dtmf: str = ""
     hangup: bool = False
+    say: str = ""
+    """Words the caller speaks: what a recording of the channel will carry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,8 @@ class Callers:
                     ),
                 )
                 engine.media.dtmf(ch.id, digit)
+            if step.say:
+                engine.media.speak(ch.id, step.say)
             if step.hangup:
                 if record is not None:
                     record.script_done = True

@@ -34,6 +34,7 @@ class StepBody(_Body):
     after_ms: int = Field(default=0, ge=0)
     dtmf: str = ""
     hangup: bool = False
+    say: str = Field(default="", max_length=2000)
 
     @field_validator("dtmf")
     @classmethod
@@ -124,7 +125,7 @@ async def place_call(request: web.Request) -> web.Response:
             exten=body.exten,
             app=body.app,
             args=tuple(body.args),
-            script=tuple(ScriptStep(s.after_ms, s.dtmf, s.hangup) for s in body.script),
+            script=tuple(ScriptStep(s.after_ms, s.dtmf, s.hangup, s.say) for s in body.script),
             ring_timeout_ms=body.ring_timeout_ms,
         )
     )

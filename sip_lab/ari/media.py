@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,10 @@ class Media:
         self.recordings: dict[str, Recording] = {}
         self.stored: dict[str, str] = {}
         """Finished recordings: name -> format (``/recordings/stored``)."""
+        self.files: dict[str, bytes] = {}
+        """Finished recordings' contents: the lab transcript as JSON, not audio."""
+        self.speech: dict[str, str] = {}
+        """Words a caller said with no recording running: the next recording hears them."""
         self.controls: dict[str, ControlQueue] = {}
 
     def clear(self) -> None:
@@ -48,6 +53,8 @@ class Media:
         self.playbacks.clear()
         self.recordings.clear()
         self.stored.clear()
+        self.files.clear()
+        self.speech.clear()
         self.controls.clear()
 
     # -- commands -----------------------------------------------------------------
@@ -82,6 +89,16 @@ class Media:
         recording.stop_requested = True
         recording.cancel = cancel
         recording.stopped.set()
+
+    def speak(self, channel_id: str, text: str) -> None:
+        """The caller speaks: a running recording hears it and ends (silence follows)."""
+        queue = self.controls.get(f"channel:{channel_id}")
+        current = queue.current if queue else None
+        if isinstance(current, Recording) and current.state == "recording":
+            current.transcript = text
+            self.stop_recording(current, cancel=False)
+        else:
+            self.speech[channel_id] = text
 
     def dtmf(self, channel_id: str, digit: str) -> None:
         """A caller's digit: it ends a recording whose ``terminateOn`` matches."""
@@ -189,6 +206,12 @@ class Media:
             return
         recording.state = "recording"
         recording.started = asyncio.get_running_loop().time()
+        kind, _, ident = recording.target_uri.partition(":")
+        if kind == "channel" and ident in self.speech:
+            # The caller spoke just before the recording started: it hears them.
+            recording.transcript = self.speech.pop(ident)
+            recording.stop_requested = True
+            recording.stopped.set()
         started = ev.recording_event("RecordingStarted", utcnow(), recording)
         self._emit(started, recording.target_uri)
         limits: list[float] = []
@@ -209,6 +232,9 @@ class Media:
         self.recordings.pop(recording.name, None)
         if not recording.cancel:
             self.stored[recording.name] = recording.format
+            self.files[recording.name] = json.dumps(
+                {"lab_transcript": recording.transcript}
+            ).encode()
 
     def _emit(self, body: JsonObject, target_uri: str) -> None:
         kind, _, ident = target_uri.partition(":")

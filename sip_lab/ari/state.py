@@ -154,6 +154,8 @@ class Recording:
     stop_requested: bool = False
     cancel: bool = False
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
+    transcript: str = ""
+    """What the caller said while it ran (the lab's stand-in for audio)."""
 
 
 @dataclass(slots=True)

@@ -87,15 +87,18 @@ async def test_a_callback_keeps_the_callers_place(
     sim: AriSimulator, database: Database, redis_store: RedisStore, lab: Lab
 ) -> None:
     """B accepts a call back and hangs up; C arrives later and stays on; B is served first."""
-    await lab.send("PUT", "/endpoints/PJSIP/dental", {"behaviour": "answer", "hold_ms": 4000})
+    await lab.send("PUT", "/endpoints/PJSIP/dental", {"behaviour": "answer", "hold_ms": 6000})
     settings = service_settings(sim, callback_offer_after_s=0.3)
     async with Service(settings, db=database, redis=redis_store, script=fast_london()) as svc:
         assert svc.events is not None and await svc.events.wait_connected(5)
         await svc.queues.set_capacity("dental", 1)
         busy = await lab.call("+447700900400", PRESS_1)
         await asyncio.sleep(0.2)
-        keeper = await lab.call("+447700900401", PRESS_1, {"after_ms": 1000, "dtmf": "1"})
-        await asyncio.sleep(3.0)  # B has accepted the call back and left the line
+        keeper = await lab.call("+447700900401", PRESS_1, {"after_ms": 2000, "dtmf": "1"})
+        for _ in range(80):  # B accepts the call back and the overlay releases the line
+            if (await lab.get(f"/calls/{keeper}"))["hangup_by"] == "app":
+                break
+            await asyncio.sleep(0.1)
         assert (await lab.get(f"/calls/{keeper}"))["hangup_by"] == "app"
         later = await lab.call("+447700900402", PRESS_1)
         records = {

@@ -98,9 +98,20 @@ def get_stored(call: Call) -> web.Response:
     return ok({"name": name, "format": fmt})
 
 
+@operation("recordings.getStoredFile")
+def get_stored_file(call: Call) -> web.Response:
+    """The recording's file. The lab's "audio" is JSON: ``{"lab_transcript": "..."}``."""
+    content = call.sim.engine.media.files.get(call.path["recordingName"])
+    if content is None:
+        raise AriError.message(404, "Recording not found")
+    return web.Response(body=content, content_type="audio/x-wav")
+
+
 @operation("recordings.deleteStored")
 def delete_stored(call: Call) -> web.Response:
     """Delete a finished recording."""
-    if call.sim.engine.media.stored.pop(call.path["recordingName"], None) is None:
+    name = call.path["recordingName"]
+    call.sim.engine.media.files.pop(name, None)
+    if call.sim.engine.media.stored.pop(name, None) is None:
         raise AriError.message(404, "Recording not found")
     return no_content()
