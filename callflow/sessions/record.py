@@ -41,6 +41,7 @@ class CallFacts:
     outcome: Outcome = Outcome.IN_PROGRESS
     fallback_reason: str | None = None
     ended_by: str | None = None
+    captured: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def caller_withheld(self) -> bool:
@@ -65,4 +66,5 @@ class CallFacts:
             outcome=self.outcome.value,
             fallback_reason=self.fallback_reason,
             ended_by=self.ended_by,
+            captured=list(self.captured),
         )

@@ -456,6 +456,10 @@ class CallSession:
         values = extraction.values()
         wanted = [name for field in fields for name in CAPTURE_FIELDS.get(field, (field,))]
         captured = tuple((name, values[name]) for name in wanted if name in values)
+        self.facts.captured.extend(
+            {"field": name, "confidence": round(extraction.fields[name].confidence, 2)}
+            for name, _value in captured
+        )
         await self._publish(
             CallEventType.CAPTURE_COMPLETED,
             fields=",".join(name for name, _value in captured),

@@ -38,3 +38,7 @@ class CallRecord(SQLModel, table=True):
     outcome: str = Field(max_length=32, index=True)
     fallback_reason: str | None = Field(default=None, max_length=255)
     ended_by: str | None = Field(default=None, max_length=32)
+    captured: list[dict[str, object]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    """Fields captured by speech and their confidence: names and numbers, never values."""

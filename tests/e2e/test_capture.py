@@ -88,6 +88,14 @@ async def test_spoken_details_reach_the_handoff_and_not_the_logs(
             await asyncio.sleep(0.05)
         events = await svc.publisher.read_all()
     assert (record.outcome, record.destination) == ("routed", "default111")
+    assert [c["field"] for c in record.captured] == [
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "postcode",
+    ]
+    assert all(0 < float(str(c["confidence"])) <= 1 for c in record.captured)
+    assert "Oyelaran" not in str(record.model_dump())  # the record keeps no values
     captured = [e for e in events if e.call_id == record.call_id and e.type == "capture.completed"]
     assert captured[0].attributes["fields"] == "given_name,family_name,date_of_birth,postcode"
     assert captured[0].attributes["missing"] == ""
