@@ -14,6 +14,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from callflow.auth import Role, authenticated, public, require, setup_auth
+from callflow.flags import setup_flags
 from callflow.handoff.wiring import setup_handoff
 from callflow.openapi import openapi_document
 from callflow.plans.wiring import setup_plans
@@ -31,6 +32,7 @@ def create_app(settings: Settings, service: Service | None = None) -> web.Applic
     app[SERVICE] = svc
     setup_auth(app, svc.db, settings)
     setup_routing(app, svc.queues, svc.destinations)
+    setup_flags(app, svc.flags)
     setup_plans(app, svc.db, svc.redis, settings, service=svc.plans)
     setup_handoff(app, svc.db, svc.handoffs.config, service=svc.handoffs, run=False)
     app.router.add_get("/healthz", healthz)
