@@ -6,6 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from callflow.auth import Role, require
+from callflow.errors import ApiError
 from callflow.routing.destinations import Destinations
 from callflow.routing.queues import QueueStore
 
@@ -19,10 +20,18 @@ class Availability(BaseModel):
     clinicians_on_duty: int = Field(ge=0, le=10_000)
 
 
-def _error(status: int, error_id: str, message: str, **details: object) -> web.Response:
-    return web.json_response(
-        {"error_id": error_id, "message": message, "details": details}, status=status
-    )
+class NoSuchProvider(ApiError):
+    status = 404
+    error_id = "no-such-provider"
+
+
+class InvalidAvailability(ApiError):
+    status = 400
+    error_id = "invalid-body"
+
+
+def _error(exc: ApiError) -> web.Response:
+    return web.json_response(exc.as_json(), status=exc.status)
 
 
 @require(Role.PROVIDER)
@@ -30,12 +39,13 @@ async def report_availability(request: web.Request) -> web.Response:
     """A provider reports its clinicians on duty; the queue uses it at once."""
     provider = request.match_info["provider"]
     if request.app[DESTINATIONS].get(provider) is None:
-        return _error(404, "no-such-provider", "unknown provider", provider=provider)
+        return _error(NoSuchProvider("unknown provider", {"provider": provider}))
     try:
         body = Availability.model_validate_json(await request.read())
     except ValidationError as exc:
         fields = [".".join(str(p) for p in e["loc"]) for e in exc.errors()]
-        return _error(400, "invalid-body", "expected {clinicians_on_duty: int >= 0}", fields=fields)
+        message = "expected {clinicians_on_duty: int >= 0}"
+        return _error(InvalidAvailability(message, {"fields": fields}))
     queues = request.app[QUEUES]
     await queues.set_capacity(provider, body.clinicians_on_duty)
     busy = await queues.busy(provider)
