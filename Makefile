@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint typecheck pytest clean
+.PHONY: demo test bench lint typecheck pytest test-tools clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,7 +24,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+# Debian tools the tests drive: chromium (the dashboard's browser tests; never a
+# downloaded browser), espeak-ng and sox (speech the offline recogniser is measured on).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TOOLS := chromium espeak-ng sox
+test-tools:
+	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages for the tests:$$missing"; \
+	  $(SUDO) apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; }; \
+	fi
+
+pytest: $(STAMP) test-tools
 	$(BIN)/pytest
 
 bench: $(STAMP)

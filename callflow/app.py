@@ -21,8 +21,10 @@ from callflow.plans.wiring import setup_plans
 from callflow.routing.http import setup_routing
 from callflow.service import Service
 from callflow.settings import Settings
+from dashboards.runtime import Dashboards, DashboardSettings
 
 SERVICE: web.AppKey[Service] = web.AppKey("service", Service)
+DASHBOARDS: web.AppKey[Dashboards] = web.AppKey("dashboards", Dashboards)
 
 
 def create_app(settings: Settings, service: Service | None = None) -> web.Application:
@@ -31,7 +33,7 @@ def create_app(settings: Settings, service: Service | None = None) -> web.Applic
     svc = service or Service(settings)
     app[SERVICE] = svc
     setup_auth(app, svc.db, settings)
-    setup_routing(app, svc.queues, svc.destinations)
+    setup_routing(app, svc.queues, svc.book)
     setup_flags(app, svc.flags)
     setup_plans(app, svc.db, svc.redis, settings, service=svc.plans)
     setup_handoff(app, svc.db, svc.handoffs.config, service=svc.handoffs, run=False)
@@ -42,11 +44,40 @@ def create_app(settings: Settings, service: Service | None = None) -> web.Applic
     app.router.add_get("/api/openapi.json", openapi)
     if service is None:
         app.cleanup_ctx.append(_run_service)
+    if settings.dashboards_enabled:
+        dashboards = _dashboards(settings, svc)
+        dashboards.mount(app, svc.metrics.registry)
+        app[DASHBOARDS] = dashboards
+        app.cleanup_ctx.append(_run_dashboards)
     return app
+
+
+def _dashboards(settings: Settings, svc: Service) -> Dashboards:
+    """Metrics, alerts, surveillance and pages over this service's stream and flags."""
+    destinations = svc.destinations
+    recipients = [r.strip() for r in settings.public_health_recipients.split(",") if r.strip()]
+    return Dashboards(
+        svc.db,
+        svc.redis,
+        DashboardSettings(
+            instance=svc.instance,
+            providers=tuple(destinations.destinations),
+            pathways=tuple(sorted(destinations.pathways)),
+            labels={key: d.name for key, d in destinations.destinations.items()},
+            public_health_recipients=tuple(recipients),
+        ),
+        raise_flag=svc.flags.raise_flag,
+    )
 
 
 async def _run_service(app: web.Application) -> AsyncIterator[None]:
     async with app[SERVICE]:
+        yield
+
+
+async def _run_dashboards(app: web.Application) -> AsyncIterator[None]:
+    # After the service (cleanup contexts run in order): the schema is migrated.
+    async with app[DASHBOARDS]:
         yield
 
 

@@ -38,6 +38,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+from callflow import tasks
 from callflow.storage import Database, RedisStore
 from ivr_scripts import Script, shipped_script
 from ivr_scripts.loader import SCRIPTS_DIR
@@ -133,10 +134,7 @@ class LiveScripts:
 
     async def aclose(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await tasks.stop(task)
 
     async def __aenter__(self) -> LiveScripts:
         await self.start()

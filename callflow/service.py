@@ -8,12 +8,12 @@ in a cleanup context; the demo and the benchmark use it directly.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+from callflow import tasks
 from callflow.ari import AriClient, AriEventStream, CallQueue, EventRouter, Resync, StasisStart
 from callflow.flags import LiveFlags
 from callflow.handoff.services import HandoffService
@@ -21,6 +21,7 @@ from callflow.handoff.settings import HandoffSettings
 from callflow.metrics import ServiceMetrics
 from callflow.notifier import CallEventPublisher
 from callflow.plans.wiring import build_plans
+from callflow.routing.book import DestinationBook
 from callflow.routing.destinations import Destinations, load_destinations
 from callflow.routing.dispatcher import Dispatcher
 from callflow.routing.queues import Claim, QueueStore
@@ -28,11 +29,13 @@ from callflow.routing.repeat import RepeatCallers
 from callflow.scripts_live import LiveScripts
 from callflow.sessions import SessionManager
 from callflow.sessions.session import SessionDeps
+from callflow.sessions.waiting import WaitingSettings
 from callflow.settings import Settings
 from callflow.storage import Database, RedisStore
 from callflow.summary import call_summary
 from ivr_scripts import Script, load_script, shipped_script
 from nlp.asr import create_engine
+from nlp.reasons import classify_choice
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,10 @@ class Service:
         self.plans = build_plans(self.db, self.redis, settings)
         self.handoffs = HandoffService(self.db, handoff_settings or HandoffSettings())
         self.flags = LiveFlags(self.redis)
-        self.destinations = destinations or load_destinations(settings.destinations_path or None)
+        self.book = DestinationBook(
+            destinations or load_destinations(settings.destinations_path or None), self.db
+        )
+        """The destinations in force: the file until an admin saves a set (SQL)."""
         self.metrics = ServiceMetrics()
         self.publisher = CallEventPublisher(self.redis)
         self.ari = AriClient(
@@ -86,10 +92,15 @@ class Service:
         self.dispatcher: Dispatcher | None = None
         self._owns_db = db is None
         self._owns_redis = redis is None
+        self.instance = self.settings.instance or self.settings.ari_app
+        """This instance's name in the shared queue (and its dashboards' consumer)."""
 
     async def __aenter__(self) -> Service:
         if self.settings.migrate_on_start:
             await asyncio.to_thread(self.db.migrate)
+        # Load the reasons pipeline now, off the loop: the first call would
+        # otherwise build it on the loop and hold every call up for a moment.
+        await asyncio.to_thread(classify_choice, "")
         await self.handoffs.__aenter__()
         if self.fixed_script is None:
             # The published version wins over the file; publishes switch new calls.
@@ -97,13 +108,14 @@ class Service:
                 self.db, self.redis, self.script.name, fallback=self.script
             )
             await self.live_scripts.start()
-        instance = self.settings.instance or self.settings.ari_app
-        self.dispatcher = Dispatcher(self.queues, self.destinations, instance, self._offer)
+        instance = self.instance
+        await self.book.start()
+        self.dispatcher = Dispatcher(self.queues, self.book, instance, self._offer)
         deps = SessionDeps(
             ari=self.ari,
             router=EventRouter(self._on_new_call),
             app=self.settings.ari_app,
-            destinations=self.destinations,
+            destinations=self.book,
             publisher=self.publisher,
             db=self.db,
             metrics=self.metrics,
@@ -113,6 +125,7 @@ class Service:
             instance=instance,
             dial_timeout_s=self.settings.dial_timeout_s,
             queue_max_wait_s=self.settings.queue_max_wait_s,
+            queue_overflow_expected_s=self.settings.queue_overflow_expected_s,
             callback_offer_after_s=self.settings.callback_offer_after_s,
             callback_endpoint=self.settings.callback_endpoint,
             lookup_deadline_s=self.settings.lookup_deadline_ms / 1000,
@@ -121,6 +134,15 @@ class Service:
             flags=self.flags,
             asr=create_engine(self.settings.asr_engine, url=self.settings.asr_url),
             asr_timeout_s=self.settings.asr_timeout_s,
+            waiting=WaitingSettings(
+                announce_first_s=self.settings.queue_announce_first_s,
+                announce_every_s=self.settings.queue_announce_every_s,
+                capture_after_s=self.settings.queue_capture_after_s,
+                capture_fields=tuple(
+                    f.strip() for f in self.settings.queue_capture_fields.split(",") if f.strip()
+                ),
+                readback_below=self.settings.readback_below,
+            ),
         )
         self.router = deps.router
         self.sessions = SessionManager(deps, self.current_script)
@@ -159,6 +181,11 @@ class Service:
         return await call_summary(self.db, since)
 
     @property
+    def destinations(self) -> Destinations:
+        """The destinations in force now."""
+        return self.book.current
+
+    @property
     def ready(self) -> bool:
         return self.events is not None and self.events.connected
 
@@ -171,12 +198,10 @@ class Service:
         if self.sessions is not None:
             await self.sessions.drain(self.settings.drain_timeout_s)
         for task in (self._dispatching, self._reader):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await tasks.stop(task)
         if self.live_scripts is not None:
             await self.live_scripts.aclose()
+        await self.book.aclose()
         await self.handoffs.__aexit__(None, None, None)
         await self.ari.aclose()
         if self._owns_redis:

@@ -6,7 +6,7 @@ so operators learn the configuration from the CLI rather than from the source.
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,7 +14,11 @@ class Settings(BaseSettings):
     """Configuration of one urgentline instance; embedded defaults need no setup."""
 
     model_config = SettingsConfigDict(
-        env_prefix="URGENTLINE_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="URGENTLINE_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        hide_input_in_errors=True,  # secrets must not reach the terminal with a typo
     )
 
     database_url: str = Field(
@@ -55,12 +59,68 @@ class Settings(BaseSettings):
     queue_max_wait_s: float = Field(
         600.0, description="seconds in a pathway's queue before the call overflows to the fallback"
     )
+    queue_overflow_expected_s: float = Field(
+        0.0,
+        ge=0,
+        description=(
+            "overflow to the fallback pathway when the expected wait (from the queue's recent "
+            "pace) is longer than this, seconds (0: only after URGENTLINE_QUEUE_MAX_WAIT_S)"
+        ),
+    )
     callback_offer_after_s: float = Field(
         120.0, description="seconds of waiting before a caller is offered a call back (0: never)"
     )
     callback_endpoint: str = Field(
         "PJSIP/{number}@national111",
         description="ARI endpoint that rings a caller back; {number} is their E.164 number",
+    )
+    queue_announce_first_s: float = Field(
+        30.0, description="seconds in the queue before a caller first hears their place"
+    )
+    queue_announce_every_s: float = Field(
+        60.0,
+        description="seconds between place / expected-wait announcements (0: never announce)",
+    )
+    queue_capture_after_s: float = Field(
+        3.0, description="seconds in the queue before the caller is asked for their details"
+    )
+    queue_capture_fields: str = Field(
+        "name,date_of_birth,postcode",
+        description=(
+            "details asked while queuing, unless the script captured them (comma-separated "
+            "capture fields; empty: never ask)"
+        ),
+    )
+    readback_below: float = Field(
+        0.85,
+        ge=0,
+        le=1,
+        description="details heard with less confidence are read back for a yes / no (1 / 2)",
+    )
+
+    @field_validator("queue_capture_fields")
+    @classmethod
+    def _known_capture_fields(cls, value: str) -> str:
+        """A typo here would silently ask callers nothing: refuse it at start-up."""
+        known = {"name", "date_of_birth", "postcode", "nhs_number", "callback_number", "reason"}
+        unknown = {f.strip() for f in value.split(",") if f.strip()} - known
+        if unknown:
+            raise ValueError(f"unknown fields {sorted(unknown)}; known: {sorted(known)}")
+        return value
+
+    dashboards_enabled: bool = Field(
+        True,
+        description=(
+            "run metrics, alerts, syndromic surveillance and the supervisors' pages here; "
+            "enable on one instance of a deployment"
+        ),
+    )
+    public_health_recipients: str = Field(
+        "",
+        description=(
+            "where syndromic alarms are sent besides the dashboard, comma-separated "
+            "(email:addr, webhook:https://…, sms:+44…)"
+        ),
     )
     lookup_deadline_ms: int = Field(
         150, description="deadline of each lookup at call start (repeat callers, plans), ms"

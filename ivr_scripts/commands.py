@@ -11,7 +11,7 @@ postcode...): patient data, for the handoff only, never for logs or metrics.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +110,9 @@ class Route:
     tags: tuple[str, ...] = ()
     answers: tuple[tuple[str, str], ...] = ()
     caller_data: tuple[tuple[str, str], ...] = ()
+    pathway: str | None = field(default=None, compare=False)
+    """The commissioner's label for this way in (``dental-pain``), for reports and
+    surveillance: a label, not part of the decision, so it is left out of equality."""
 
 
 @dataclass(frozen=True, slots=True)

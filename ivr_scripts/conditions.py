@@ -26,6 +26,7 @@ from ivr_scripts.model import (
     Language,
     Message,
     Not,
+    Reason,
     RepeatCaller,
     Script,
     Split,
@@ -92,6 +93,8 @@ def evaluate(condition: Condition, script: Script, facts: Facts) -> bool:
             return (low is None or ctx.age >= low) and (high is None or ctx.age <= high)
         case Language(codes=codes):
             return ctx.language is not None and ctx.language.lower() in codes
+        case Reason(labels=labels):
+            return bool(ctx.reasons & labels)
         case Flag(name=name):
             return name in ctx.flags
         case Split(percent=percent, salt=salt):
@@ -147,6 +150,8 @@ def describe(condition: Condition) -> str:
             return f"age {'' if low is None else low}-{'' if high is None else high}"
         case Language(codes=codes):
             return "language " + ",".join(sorted(codes))
+        case Reason(labels=labels):
+            return "reason " + ",".join(sorted(labels))
         case Flag(name=name):
             return f"flag {name}"
         case Split(percent=percent, salt=salt):

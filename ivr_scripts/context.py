@@ -27,6 +27,7 @@ class CallContext:
         age: the caller's age in years, when known.
         language: the caller's language preference (e.g. ``cy``), when known.
         flags: live flags raised now (e.g. ``flu_surge``).
+        reasons: labels of the caller's spoken reason, once a capture classified it.
     """
 
     call_id: str = ""
@@ -37,6 +38,7 @@ class CallContext:
     age: int | None = None
     language: str | None = None
     flags: frozenset[str] = frozenset()
+    reasons: frozenset[str] = frozenset()
 
     def aware_now(self) -> datetime | None:
         """``now`` with a time zone (UTC when it had none)."""

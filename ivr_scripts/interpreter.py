@@ -245,7 +245,7 @@ def _enter(script: Script, state: State, node_id: str, attempt: int = 0) -> Resu
                 out.append(Notify(ref, target, node_id, state.tags))
                 state = replace(state, background=(*state.background, ref))
                 node_id, attempt = nxt, 0
-            case RouteNode(destination=destination, priority_s=priority_s):
+            case RouteNode(destination=destination, priority_s=priority_s, pathway=pathway):
                 state = _traced(state, node_id, destination, attempt)
                 route = Route(
                     destination,
@@ -253,6 +253,7 @@ def _enter(script: Script, state: State, node_id: str, attempt: int = 0) -> Resu
                     tags=state.tags,
                     answers=state.answers,
                     caller_data=state.caller_data,
+                    pathway=pathway or node_id,
                 )
                 return _finish(state, out, route)
             case TransferNode(number=number):
@@ -481,6 +482,9 @@ def _captured(
             context = replace(context, age=int(value))
         elif name == "language" and value.strip():
             context = replace(context, language=value.strip().lower())
+        elif name == "reason":
+            labels = frozenset(label for label in value.split(",") if label)
+            context = replace(context, reasons=context.reasons | labels)
     state = replace(
         state,
         capturing=None,

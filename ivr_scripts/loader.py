@@ -59,6 +59,7 @@ from ivr_scripts.model import (
     Not,
     NotifyNode,
     Prompt,
+    Reason,
     RepeatCaller,
     RouteNode,
     SayNode,
@@ -519,6 +520,9 @@ class _Builder:
                 case "language":
                     codes = [value] if isinstance(value, str) else value
                     items.append(Language(frozenset(codes)))
+                case "reason":
+                    labels = [value] if isinstance(value, str) else value
+                    items.append(Reason(frozenset(labels)))
                 case "flag":
                     names = [value] if isinstance(value, str) else value
                     flags: list[Condition] = [Flag(n) for n in names]

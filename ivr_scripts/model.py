@@ -85,6 +85,17 @@ class Language:
 
 
 @dataclass(frozen=True, slots=True)
+class Reason:
+    """A ``capture`` of the caller's reason was classified with any of ``labels``.
+
+    Labels are the syndromic indicators and ``red_flag`` (``nlp.reasons``), so a
+    script can play the 999 advice and route a spoken emergency first.
+    """
+
+    labels: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Flag:
     """A live flag (set by supervisors or the syndromic loop) is raised."""
 
@@ -139,6 +150,7 @@ Condition = (
     | Withheld
     | AgeBand
     | Language
+    | Reason
     | Flag
     | Split
     | Answered

@@ -26,7 +26,31 @@ GEOGRAPHIC_DRAMA_RANGE = (441632960000, 441632960999)
 INVALID_KEYS = "034567890*#"
 REQUEST_TIMEOUT_S = 10.0
 
-CallKind = Literal["press_1", "press_2", "invalid_key", "no_input", "early_hangup"]
+CallKind = Literal["press_1", "press_2", "invalid_key", "no_input", "speak_reason", "early_hangup"]
+
+EVERYDAY_REASONS = (
+    "i've had a really bad cough for about a week",
+    "my son has a temperature of thirty nine and he's very hot",
+    "she's come out in a rash all over her arms",
+    "i have terrible toothache and my face is swollen",
+    "i think i've got the flu, aching all over and shivery",
+    "my eye is red and sticky and it hurts",
+    "i hurt my back lifting a box and i can't move",
+    "i need to know if i can take ibuprofen with my tablets",
+    "my daughter has an earache and won't stop crying",
+    "i've been feeling really low and i don't know who to talk to",
+)
+"""What callers in an ordinary hour say when asked why they are calling."""
+
+OUTBREAK_REASONS = (
+    "my little boy has been sick all night and now he's got diarrhoea",
+    "we've all got diarrhoea and vomiting since the party on saturday",
+    "i keep being sick and i've had the runs since last night",
+    "my mum has had diarrhoea and vomiting for two days and she's really weak",
+    "i can't keep anything down, i've been throwing up all morning",
+    "my husband has stomach cramps and diarrhoea and he's been sick twice",
+)
+"""What callers say in a diarrhoea-and-vomiting outbreak (the syndromic loop's test)."""
 
 
 class TrafficError(Exception):
@@ -41,6 +65,8 @@ class TrafficMix:
     press_2: float = 0.25
     invalid_key: float = 0.15
     no_input: float = 0.10
+    speak_reason: float = 0.0
+    """Callers who press nothing and say why they are calling when asked."""
     early_hangup: float = 0.10
     repeat_callers: float = 0.15
     """Share of calls from a small set of numbers that call again."""
@@ -56,6 +82,24 @@ class TrafficMix:
     max_call_ms: int = 120_000
     """A caller hangs up at the latest this long after the answer (bounds every call)."""
     ring_timeout_ms: int = 60_000
+    reasons: tuple[str, ...] = EVERYDAY_REASONS
+    """What ``speak_reason`` callers say (one picked per call)."""
+
+    @classmethod
+    def outbreak(cls, **overrides: Any) -> TrafficMix:
+        """Mostly callers describing diarrhoea and vomiting: the syndromic loop's profile."""
+        values: dict[str, Any] = {
+            "press_1": 0.05,
+            "press_2": 0.05,
+            "invalid_key": 0.0,
+            "no_input": 0.0,
+            "speak_reason": 0.9,
+            "early_hangup": 0.0,
+            "repeat_callers": 0.0,
+            "reasons": OUTBREAK_REASONS,
+        }
+        values.update(overrides)
+        return cls(**values)
 
     def __post_init__(self) -> None:
         weights = self.weights()
@@ -66,6 +110,8 @@ class TrafficMix:
                 raise ValueError(f"{name} must be between 0 and 1")
         if self.repeat_pool < 1:
             raise ValueError("repeat_pool must be at least 1")
+        if self.speak_reason > 0 and not self.reasons:
+            raise ValueError("speak_reason callers need at least one reason to say")
 
     def weights(self) -> dict[CallKind, float]:
         """The weight of each kind of call."""
@@ -74,6 +120,7 @@ class TrafficMix:
             "press_2": self.press_2,
             "invalid_key": self.invalid_key,
             "no_input": self.no_input,
+            "speak_reason": self.speak_reason,
             "early_hangup": self.early_hangup,
         }
 
@@ -137,6 +184,14 @@ def _script(kind: CallKind, rng: random.Random, mix: TrafficMix) -> list[dict[st
         return [{"after_ms": rng.randint(*mix.early_hangup_ms), "hangup": True}]
     if kind == "no_input":
         return [{"after_ms": mix.max_call_ms, "hangup": True}]
+    if kind == "speak_reason":
+        # Said early, the words wait for the next recording: the caller answers
+        # "why are you calling?" whenever the script asks it.
+        spoken = min(rng.randint(*mix.input_after_ms), mix.max_call_ms)
+        return [
+            {"after_ms": spoken, "say": rng.choice(mix.reasons)},
+            {"after_ms": mix.max_call_ms - spoken, "hangup": True},
+        ]
     digit = {"press_1": "1", "press_2": "2"}.get(kind) or rng.choice(INVALID_KEYS)
     pressed = min(rng.randint(*mix.input_after_ms), mix.max_call_ms)
     return [

@@ -22,6 +22,7 @@ from sqlmodel import SQLModel
 for _name in [n for n in os.environ if n.startswith("URGENTLINE_") and "_TEST_" not in n]:
     del os.environ[_name]
 
+import callflow.app  # noqa: E402,F401  (the composition root imports every table: truncation sees all)
 from callflow.storage import Database, RedisStore  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get(

@@ -541,6 +541,19 @@ class AriClient:
         )
         return self._model(LiveRecording, data, f"POST {template}")
 
+    async def stop_recording(self, name: str) -> bool:
+        """``POST /recordings/live/{recordingName}/stop``: end it now, keeping the file.
+
+        Returns:
+            False if Asterisk no longer knows it (it ended by itself meanwhile).
+        """
+        template = "/recordings/live/{recordingName}/stop"
+        try:
+            await self._request("POST", template, {"recordingName": name})
+        except AriNotFound:
+            return False
+        return True
+
     # -- bridges ---------------------------------------------------------------
 
     async def get_stored_recording_file(self, name: str) -> bytes:

@@ -27,8 +27,9 @@ from callflow.cli.users import users
 from callflow.handoff.settings import HandoffSettings
 from callflow.plans.settings import PlanSettings
 from callflow.settings import Settings
+from dashboards.alerts.settings import AlertSettings
 
-SETTINGS: tuple[type[BaseSettings], ...] = (Settings, PlanSettings, HandoffSettings)
+SETTINGS: tuple[type[BaseSettings], ...] = (Settings, PlanSettings, HandoffSettings, AlertSettings)
 """Every settings class; each feature keeps its own, all read ``URGENTLINE_*``."""
 
 

@@ -59,13 +59,17 @@ async def run_components(*, quiet: bool = True) -> dict[str, Any]:
     from callflow.handoff.bench import run_handoff_bench
     from callflow.plans.bench import bench_lookup
     from callflow.routing.bench import queue_throughput
+    from dashboards.bench import run_dashboards_bench
     from nlp.bench import extraction_latency
 
     def say(message: str) -> None:
         if not quiet:
             click.echo(message, err=True)
 
-    say("components: queue, handoff delivery, care-plan lookup (10,000 plans), extraction")
+    say(
+        "components: queue, handoff delivery, care-plan lookup (10,000 plans), extraction,"
+        " dashboards (alert latency, metrics ingest, rule evaluation)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'components.db'}")
         await asyncio.to_thread(db.migrate)
@@ -74,6 +78,7 @@ async def run_components(*, quiet: bool = True) -> dict[str, Any]:
             queue = await queue_throughput(redis)
             handoff = await run_handoff_bench(handoffs=500, concurrency=16)
             plans = await bench_lookup(db, redis, plans=10_000, samples=1_000, say=say)
+            dashboards = await run_dashboards_bench(db, redis)
         finally:
             await redis.aclose()
             db.dispose()
@@ -83,6 +88,7 @@ async def run_components(*, quiet: bool = True) -> dict[str, Any]:
         "handoff": handoff,
         "careplan_lookup": plans,
         "extraction": extraction.to_json(),
+        "dashboards": dashboards,
     }
 
 

@@ -7,6 +7,8 @@ cannot raise a flag no script will ever read.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aiohttp import web
 
 from callflow.auth import Role, require
@@ -29,28 +31,58 @@ def _known(name: str) -> str:
     return name
 
 
+async def _listing(flags: LiveFlags) -> dict[str, object]:
+    expiries = await flags.expiries()
+    return {
+        "flags": sorted(expiries),
+        "expires_at": {
+            name: None if at is None else datetime.fromtimestamp(at, UTC).isoformat()
+            for name, at in sorted(expiries.items())
+        },
+    }
+
+
+class BadTtl(ApiError):
+    status = 400
+    error_id = "bad-ttl"
+
+
+def _ttl(request: web.Request) -> float | None:
+    raw = request.query.get("ttl_s")
+    if raw is None:
+        return None
+    try:
+        ttl = float(raw)
+    except ValueError:
+        ttl = -1.0
+    if not 0 < ttl <= 31 * 24 * 3600:
+        raise BadTtl("ttl_s must be seconds between 0 and 31 days", {"ttl_s": raw})
+    return ttl
+
+
 @require(Role.SUPERVISOR)
 async def list_flags(request: web.Request) -> web.Response:
-    """The live flags raised now."""
-    return web.json_response({"flags": sorted(await request.app[FLAGS].current())})
+    """The live flags raised now, with when each expires (null: until cleared)."""
+    return web.json_response(await _listing(request.app[FLAGS]))
 
 
 @require(Role.SUPERVISOR)
 async def raise_flag(request: web.Request) -> web.Response:
-    """Raise a flag: new calls on every instance see it."""
+    """Raise a flag (``?ttl_s=`` to let it expire): new calls on every instance see it."""
     try:
         name = _known(request.match_info["name"])
-    except UnknownFlag as exc:
+        ttl = _ttl(request)
+    except ApiError as exc:
         return web.json_response(exc.as_json(), status=exc.status)
-    await request.app[FLAGS].raise_flag(name)
-    return web.json_response({"flags": sorted(await request.app[FLAGS].current())})
+    await request.app[FLAGS].raise_flag(name, ttl)
+    return web.json_response(await _listing(request.app[FLAGS]))
 
 
 @require(Role.SUPERVISOR)
 async def clear_flag(request: web.Request) -> web.Response:
     """Clear a flag."""
     await request.app[FLAGS].clear(request.match_info["name"])
-    return web.json_response({"flags": sorted(await request.app[FLAGS].current())})
+    return web.json_response(await _listing(request.app[FLAGS]))
 
 
 def setup_flags(app: web.Application, flags: LiveFlags) -> None:

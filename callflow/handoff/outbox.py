@@ -54,6 +54,7 @@ from callflow.handoff.settings import HandoffConfig, check_timings, secret_for, 
 from callflow.handoff.signing import signed_headers
 from callflow.storage.db import Database
 from callflow.storage.models import CallRecord
+from callflow.tasks import stop as stop_task
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -517,10 +518,7 @@ class OutboxWorker:
         self._closed = True
         tasks = [t for t in (self._task, *self._inflight) if t is not None]
         for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop_task(task)
         if release:
             try:
                 count = await self._sql(

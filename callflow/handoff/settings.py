@@ -67,7 +67,11 @@ class HandoffSettings(BaseSettings):
     """Delivery of handoffs to provider webhooks (outbox worker) and the pull API."""
 
     model_config = SettingsConfigDict(
-        env_prefix="URGENTLINE_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="URGENTLINE_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        hide_input_in_errors=True,  # secrets must not reach the terminal with a typo
     )
 
     handoff_secret: SecretStr = Field(

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
+from callflow import tasks
 from callflow.storage import Database
 from careplans import outbox
 from careplans.notifications import backoff_s, notification_body, signed_headers
@@ -112,11 +113,8 @@ class PlanNotifier:
 
     async def aclose(self) -> None:
         """Stop the worker (rows not yet delivered stay queued) and close the HTTP client."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await tasks.stop(task)
         if self._http is not None:
             await self._http.close()
             self._http = None

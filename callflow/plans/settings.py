@@ -21,7 +21,11 @@ class PlanSettings(BaseSettings):
     """Care-plan lookup, imports and plan-available notifications."""
 
     model_config = SettingsConfigDict(
-        env_prefix="URGENTLINE_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="URGENTLINE_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        hide_input_in_errors=True,  # secrets must not reach the terminal with a typo
     )
 
     plan_lookup_deadline_ms: int | None = Field(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from callflow.routing.hours import OpeningHours
 
 SHIPPED = Path(__file__).resolve().parent / "destinations.yaml"
 
@@ -20,6 +24,8 @@ class Destination(BaseModel):
     pathways: tuple[str, ...] = ()
     capacity: int = 10
     """Clinicians on duty unless the provider reports otherwise (availability API)."""
+    hours: OpeningHours | None = None
+    """When the service takes calls; always when absent."""
 
 
 class DialplanTarget(BaseModel):
@@ -38,11 +44,25 @@ class Destinations(BaseModel):
     fallback: str
     dialplan_fallback: DialplanTarget
     destinations: dict[str, Destination]
+    timezone: str = "Europe/London"
+    """The zone the providers' opening hours are written in."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone '{value}'") from exc
+        return value
 
     @model_validator(mode="after")
     def _fallback_is_served(self) -> Destinations:
         if self.fallback not in self.pathways:
             raise ValueError(f"fallback pathway '{self.fallback}' is served by no destination")
+        if not any(self.destinations[k].hours is None for k in self.providers_for(self.fallback)):
+            # The fallback is where every failure goes: it must never be closed.
+            raise ValueError(f"fallback pathway '{self.fallback}' needs a provider open 24/7")
         return self
 
     def get(self, key: str) -> Destination | None:
@@ -56,6 +76,14 @@ class Destinations(BaseModel):
     def providers_for(self, pathway: str) -> list[str]:
         """Destinations serving ``pathway``, in file order (the direct-dial order)."""
         return [key for key in self.destinations if pathway in self.serves(key)]
+
+    def is_open(self, key: str, at: datetime) -> bool:
+        hours = self.destinations[key].hours
+        return hours is None or hours.is_open(at, ZoneInfo(self.timezone))
+
+    def open_providers_for(self, pathway: str, at: datetime) -> list[str]:
+        """Destinations serving ``pathway`` and open at ``at``, in file order."""
+        return [key for key in self.providers_for(pathway) if self.is_open(key, at)]
 
     @property
     def pathways(self) -> set[str]:

@@ -14,10 +14,12 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from redis.exceptions import RedisError
 
-from callflow.routing.destinations import Destinations
+from callflow import tasks
+from callflow.routing.book import DestinationBook
 from callflow.routing.queues import Claim, QueueStore
 
 log = logging.getLogger(__name__)
@@ -29,12 +31,14 @@ class Dispatcher:
     def __init__(
         self,
         store: QueueStore,
-        destinations: Destinations,
+        destinations: DestinationBook,
         instance: str,
         deliver: Deliver,
         *,
         tick_s: float = 0.1,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self.clock = clock
         self.store = store
         self.destinations = destinations
         self.instance = instance
@@ -61,15 +65,17 @@ class Dispatcher:
                     log.warning("dispatcher: %s; retrying", type(exc).__name__)
                     await asyncio.sleep(min(1.0, self.tick_s * 10))
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+            await tasks.stop(listener)
 
     async def match(self) -> int:
         """Give every free clinician the best call it can take; returns how many moved."""
         moved = 0
-        for key, destination in self.destinations.destinations.items():
-            pathways = list(self.destinations.serves(key))
+        now = self.clock()
+        book = self.destinations.current
+        for key, destination in book.destinations.items():
+            if not book.is_open(key, now):
+                continue  # closed: its clinicians take no calls; the pathway's others may
+            pathways = list(book.serves(key))
             while claim := await self.store.claim(key, pathways, destination.capacity):
                 moved += 1
                 self.claims += 1
@@ -77,7 +83,8 @@ class Dispatcher:
         return moved
 
     async def _hand_over(self, claim: Claim) -> None:
-        if claim.owner == self.instance:
+        if claim.owner == self.instance or (claim.resume is not None and not claim.owner):
+            # Ours, or a call back its owner handed over on shutdown: whoever claims it keeps it.
             await self._release_if_undelivered(claim)
             return
         payload = json.dumps(
@@ -93,6 +100,10 @@ class Dispatcher:
             self.store.offers_channel(claim.owner), payload
         )
         if not receivers:
+            if claim.resume is not None:
+                log.warning("dispatcher: owner of call %s is gone; calling back", claim.call_id)
+                await self._release_if_undelivered(claim)
+                return
             log.warning("dispatcher: owner of call %s is gone; freeing", claim.call_id)
             await self.store.release(claim.provider, claim.call_id)
 

@@ -20,12 +20,16 @@ never a double delivery.
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 from typing import cast
 
 from callflow.storage import RedisStore
 
 TAG = "queue"
+SERVED_WINDOW_S = 900.0
+"""Expected waits use the rate calls left the queue over the last 15 minutes."""
+MIN_SERVED = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,9 @@ class Claim:
     score: float
     owner: str
     provider: str
+    resume: str | None = None
+    """A released caller's promised call back, as ``CallSession.resume_state`` wrote it:
+    present when the owner handed the call over (shut down) so any instance can keep it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,29 @@ class QueueStore:
         await self.redis.client.hset(self._key("call", call_id), "score", repr(score))
         return bool(changed) or await self.position(call_id, pathway) is not None
 
+    async def keep_resume(self, call_id: str, resume: str, *, ttl_s: int = 24 * 3600) -> None:
+        """Store how to call a released caller back, so any instance can if the owner dies.
+
+        ``resume`` holds the number among other things, so the entry expires
+        after ``ttl_s`` like any other patient data in Redis.
+        """
+        key = self._key("call", call_id)
+        async with self.redis.client.pipeline(transaction=True) as pipe:
+            pipe.hset(key, "resume", resume)
+            pipe.expire(key, ttl_s)
+            await pipe.execute()
+
+    async def hand_over(self, call_id: str) -> bool:
+        """The owner is shutting down: its released caller's place goes to whoever claims it.
+
+        False when the call is no longer waiting (a clinician took it meanwhile).
+        """
+        key = self._key("call", call_id)
+        if not await self.redis.client.exists(key):
+            return False
+        await self.redis.client.hset(key, "owner", "")
+        return True
+
     async def cancel(self, call_id: str, pathway: str) -> bool:
         """The caller left the queue; True if the call was still waiting."""
         async with self.redis.client.pipeline(transaction=True) as pipe:
@@ -109,6 +139,36 @@ class QueueStore:
             if times:
                 longest = max(0.0, (now or time.time()) - min(times))
         return QueueStats(pathway, waiting, longest)
+
+    async def _note_served(self, pathway: str) -> None:
+        """Remember when the pathway's queue gave a call to a clinician (for wait estimates)."""
+        now = time.time()
+        key = self._key("served", pathway)
+        async with self.redis.client.pipeline(transaction=False) as pipe:
+            pipe.zadd(key, {f"{now!r}:{uuid.uuid4().hex[:8]}": now})
+            pipe.zremrangebyscore(key, "-inf", now - SERVED_WINDOW_S)
+            pipe.expire(key, int(SERVED_WINDOW_S))
+            await pipe.execute()
+
+    async def expected_wait_s(self, call_id: str, pathway: str) -> tuple[int, float | None] | None:
+        """The call's place and its expected wait, from how fast the queue moved lately.
+
+        ``None`` when the call is not waiting; the wait is ``None`` until the
+        pathway has served ``MIN_SERVED`` calls in the last ``SERVED_WINDOW_S``
+        seconds (an estimate from two calls would mislead more than silence).
+        """
+        position = await self.position(call_id, pathway)
+        if position is None:
+            return None
+        now = time.time()
+        served = int(
+            await self.redis.client.zcount(
+                self._key("served", pathway), now - SERVED_WINDOW_S, "+inf"
+            )
+        )
+        if served < MIN_SERVED:
+            return position, None
+        return position, position * SERVED_WINDOW_S / served
 
     async def set_capacity(self, provider: str, clinicians: int) -> None:
         await self.redis.client.set(self._key("cap", provider), str(clinicians))
@@ -155,7 +215,15 @@ class QueueStore:
                 await client.srem(busy_key, call_id)
                 await client.zadd(self._key("q", pathway), {call_id: score}, nx=True)
                 return None
-            owner = await client.hget(self._key("call", call_id), "owner")
+            details = cast(dict[str, str], await client.hgetall(self._key("call", call_id)))
             await client.delete(self._key("call", call_id))
-            return Claim(call_id, pathway, score, str(owner or ""), provider)
+            await self._note_served(pathway)
+            return Claim(
+                call_id,
+                pathway,
+                score,
+                details.get("owner", ""),
+                provider,
+                resume=details.get("resume"),
+            )
         return None

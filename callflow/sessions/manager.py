@@ -13,13 +13,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from callflow.ari import AriError, CallQueue, Resync, StasisStart
 from callflow.routing.queues import Claim
 from callflow.sessions import synthetic
-from callflow.sessions.session import CallSession, QueueOffer, SessionDeps
+from callflow.sessions.resume import resumed_session
+from callflow.sessions.session import CallSession, SessionDeps
+from callflow.sessions.signals import QueueOffer
 from ivr_scripts import Script
 
 log = logging.getLogger(__name__)
@@ -59,22 +61,36 @@ class SessionManager:
             queue=queue,
             adopted=adopted,
         )
-        self._sessions[session.channel_id] = session
-        self._by_call[session.call_id] = session
-        self.calls_started += 1
-        self._spawn(self._run(session))
+        self._track(session.channel_id, session, session.run())
         return queue
 
-    async def _run(self, session: CallSession) -> None:
+    def _track(self, key: str, session: CallSession, runs: Coroutine[Any, Any, Any]) -> None:
+        self._sessions[key] = session
+        self._by_call[session.call_id] = session
+        self.calls_started += 1
+        self._spawn(self._run(key, session, runs))
+
+    async def _run(self, key: str, session: CallSession, runs: Coroutine[Any, Any, Any]) -> None:
+        # ``key`` is the channel the call started on: a call back changes the session's.
         try:
-            await session.run()
+            await runs
         finally:
-            self._sessions.pop(session.channel_id, None)
+            self._sessions.pop(key, None)
             self._by_call.pop(session.call_id, None)
 
     def offer(self, claim: Claim) -> bool:
-        """Dispatcher hook: hand a claimed clinician to the call; False if it has ended."""
+        """Dispatcher hook: hand a claimed clinician to the call; False if it has ended.
+
+        A claim carrying a handed-over call back (its owner stopped or died) is
+        taken on here: a new session rings the caller back and connects them.
+        """
         session = self._by_call.get(claim.call_id)
+        if session is None and claim.resume is not None and not self._closing:
+            queue: CallQueue = asyncio.Queue()
+            resumed = resumed_session(self.deps, claim, self._script(), queue)
+            log.info("call %s: keeping a call back handed over by another instance", claim.call_id)
+            self._track(f"resumed:{claim.call_id}", resumed, resumed.resume(claim.provider))
+            return True
         if session is None or session.finished:
             return False
         session.queue.put_nowait(QueueOffer(claim.provider))

@@ -24,8 +24,8 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, assert_never
 
@@ -42,7 +42,6 @@ from callflow.ari import (
     ChannelDtmfReceived,
     ChannelHangupRequest,
     EventRouter,
-    LocalSignal,
     PlaybackFinished,
     QueueItem,
     RecordingFailed,
@@ -60,7 +59,8 @@ from callflow.handoff.services import HandoffService
 from callflow.metrics import ServiceMetrics
 from callflow.notifier import CallEventPublisher
 from callflow.plans.services import PlanService
-from callflow.routing.destinations import Destination, Destinations
+from callflow.routing.book import DestinationBook
+from callflow.routing.destinations import Destination
 from callflow.routing.policy import (
     UNIDENTIFIED,
     PriorityClass,
@@ -72,12 +72,17 @@ from callflow.routing.queues import QueueStore
 from callflow.routing.repeat import RepeatCallers, normalise_cli
 from callflow.sessions import synthetic
 from callflow.sessions.handoff import handoff_facts
+from callflow.sessions.hearing import Heard, hear
+from callflow.sessions.indicators import call_indicators, postcode_district
 from callflow.sessions.record import CallFacts, Outcome, utcnow
+from callflow.sessions.resume import resume_state
+from callflow.sessions.signals import QueueOffer
+from callflow.sessions.waiting import QueueCompanion, WaitingSettings
 from callflow.storage import Database
 from careplans import LookupResult, PlanType
 from ivr_scripts import CallContext, Script, State, commands, events, start, step
-from nlp import extract
-from nlp.asr import SpeechEngine, recognise
+from nlp.asr import SpeechEngine
+from nlp.reasons import RED_FLAG
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +90,6 @@ DEBOUNCE_S = 0.08
 CALLBACK_TRIES = 3
 CALLBACK_OFFER_MEDIA = "sound:urgentline/queue-callback-offer"
 RECORD_RETRIES = 3
-CAPTURE_FIELDS = {"name": ("given_name", "family_name")}
-"""A script's capture field -> the extracted fields it stands for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +99,7 @@ class SessionDeps:
     ari: AriClient
     router: EventRouter
     app: str
-    destinations: Destinations
+    destinations: DestinationBook
     publisher: CallEventPublisher
     db: Database
     metrics: ServiceMetrics
@@ -111,16 +114,13 @@ class SessionDeps:
     asr_timeout_s: float = 5.0
     dial_timeout_s: float = 30.0
     queue_max_wait_s: float = 600.0
+    queue_overflow_expected_s: float = 0.0
+    """Overflow to the fallback pathway when the expected wait is longer (0: never)."""
+    expected_wait_check_s: float = 15.0
     callback_offer_after_s: float = 0.0
     callback_endpoint: str = "PJSIP/{number}@national111"
     lookup_deadline_s: float = 0.15
-
-
-@dataclass(frozen=True, slots=True)
-class QueueOffer(LocalSignal):
-    """The dispatcher gave this call to ``provider``'s free clinician."""
-
-    provider: str
+    waiting: WaitingSettings = field(default_factory=WaitingSettings)
 
 
 Terminal = commands.Route | commands.Transfer | commands.Hangup
@@ -198,6 +198,9 @@ class CallSession:
         self._offer_made = False  # a callback was offered to this caller
         self._offer_playback: str | None = None
         self._callback: str | None = None  # E.164 to call back once the place comes up
+        self._queued_since: float | None = None  # loop time the call entered the queue
+        self._score = 0.0  # the call's place in the queue (virtual arrival time)
+        self._handed_over = False  # shut down with a call back promised: another instance keeps it
         self.finished = False
 
     @property
@@ -238,16 +241,38 @@ class CallSession:
             script_version=self.script.version,
             adopted=self.adopted,
         )
+        return await self._guarded(self._run())
+
+    async def resume(self, provider: str) -> CallFacts:
+        """Keep another instance's promise: call the released caller back, then connect them.
+
+        Built by :func:`callflow.sessions.resume.resumed_session` from the state
+        the owner stored when the caller accepted the call back.
+        """
+        pathway = self._chosen or self.deps.destinations.current.fallback
+        # Plans for the handoff; the owner already announced them, so no second notice.
+        self._plans = await self.deps.plans.for_call(self.facts.caller, None)
+        return await self._guarded(self._serve(pathway, self._score, offered=provider))
+
+    async def _guarded(self, phase: Coroutine[Any, Any, None]) -> CallFacts:
+        """Run a phase of the call to its end; never raises except ``CancelledError``."""
         try:
-            await self._run()
+            await phase
         except CallerGone:
             if self.facts.outcome is Outcome.IN_PROGRESS:
                 self.facts.outcome = Outcome.ABANDONED
-                await self._publish(CallEventType.ABANDONED)
+                await self._publish(
+                    CallEventType.ABANDONED,
+                    stage="ivr" if self._queued_since is None else "queue",
+                    wait_s=self._waited_s(),
+                    pathway=self._queued or self._chosen or "",
+                )
             self.facts.ended_by = self.facts.ended_by or "caller"
         except asyncio.CancelledError:
-            # Shutdown: hand the caller to the dialplan rather than strand them.
-            await self._shielded_handover("service-shutdown")
+            # Shutdown: a released caller's place goes to another instance; anyone
+            # still on the line goes to the dialplan rather than being stranded.
+            if not await self._hand_over_callback():
+                await self._shielded_handover("service-shutdown")
             raise
         except Exception:
             log.exception("call %s: unexpected error, sending to fallback", self.call_id)
@@ -298,7 +323,9 @@ class CallSession:
         self.facts.answered_at = utcnow()
         await self._publish(CallEventType.ANSWERED)
         if self.adopted:
-            await self._route(commands.Route(self.deps.destinations.fallback, "resync-adopted"))
+            await self._route(
+                commands.Route(self.deps.destinations.current.fallback, "resync-adopted")
+            )
             return
         terminal = await self._run_ivr()
         match terminal:
@@ -325,7 +352,9 @@ class CallSession:
             await self._connect("transfer", Destination(name="transfer", endpoint=endpoint))
         except RouteFailed as failure:
             await self._note_fallback(failure.reason)
-            await self._route(commands.Route(self.deps.destinations.fallback, failure.reason))
+            await self._route(
+                commands.Route(self.deps.destinations.current.fallback, failure.reason)
+            )
             return
         await self._wait_connected_call()
 
@@ -443,29 +472,34 @@ class CallSession:
     async def _recognise(
         self, name: str, ref: str, fields: tuple[str, ...]
     ) -> events.CaptureCompleted | events.CommandFailed:
-        """Recording -> words -> fields; what was said stays in memory, never in logs."""
-        try:
-            audio = await self.deps.ari.get_stored_recording_file(name)
-        except AriError as exc:
-            log.warning("call %s: recording unavailable (%s)", self.call_id, type(exc).__name__)
-            return events.CommandFailed(ref, "recording-unavailable")
-        transcript = await recognise(self.deps.asr, audio, timeout_s=self.deps.asr_timeout_s)
-        if transcript is None or not transcript.text:
-            return events.CommandFailed(ref, "speech-not-recognised")
-        extraction = await asyncio.to_thread(extract, transcript.text)
-        values = extraction.values()
-        wanted = [name for field in fields for name in CAPTURE_FIELDS.get(field, (field,))]
-        captured = tuple((name, values[name]) for name in wanted if name in values)
+        heard = await self._hear(name, fields)
+        if isinstance(heard, str):
+            return events.CommandFailed(ref, heard)
+        await self._note_heard(heard)
+        return events.CaptureCompleted(ref, heard.values)
+
+    async def _hear(self, recording: str, fields: tuple[str, ...]) -> Heard | str:
+        """What the caller said in ``recording``: the fields, or a failure reason."""
+        return await hear(
+            self.deps.ari,
+            self.deps.asr,
+            recording,
+            fields,
+            timeout_s=self.deps.asr_timeout_s,
+            call_id=self.call_id,
+        )
+
+    async def _note_heard(self, heard: Heard) -> None:
+        """Keep which fields were heard and how surely (never the values) and say so."""
         self.facts.captured.extend(
-            {"field": name, "confidence": round(extraction.fields[name].confidence, 2)}
-            for name, _value in captured
+            {"field": name, "confidence": round(heard.confidence[name], 2)}
+            for name, _value in heard.values
         )
         await self._publish(
             CallEventType.CAPTURE_COMPLETED,
-            fields=",".join(name for name, _value in captured),
-            missing=",".join(name for name in wanted if name not in values),
+            fields=",".join(name for name, _value in heard.values),
+            missing=",".join(heard.missing),
         )
-        return events.CaptureCompleted(ref, captured)
 
     def _translate(self, item: QueueItem) -> events.Event | None:
         """ARI event -> interpreter event; raises CallerGone when the caller left."""
@@ -497,36 +531,57 @@ class CallSession:
         back in the queue, on the fallback pathway, with its original score (it
         keeps its place). A second failure hands the call to the dialplan.
         """
-        destinations = self.deps.destinations
+        destinations = self.deps.destinations.current
         self.facts.routed_at = utcnow()
         self.deps.metrics.observe_decision(asyncio.get_running_loop().time() - self._started)
         pathway, reason = decision.destination, decision.fallback_reason
         if pathway not in destinations.pathways:
             pathway, reason = destinations.fallback, reason or "unknown-destination"
+        elif not destinations.open_providers_for(pathway, utcnow()):
+            pathway, reason = destinations.fallback, reason or "pathway-closed"
         self._chosen = pathway if reason is None else None
         self._decision = decision
+        context = self._state.context if self._state is not None else self._context
+        if RED_FLAG in context.reasons:
+            self._classes.add(PriorityClass.RED_FLAG)
         boost = boost_for(self._classes, extra_s=float(decision.priority_s))
         score = queue_score(self.facts.arrived_at.timestamp(), boost)
+        self._queued_since = asyncio.get_running_loop().time()
         await self._publish(
             CallEventType.ROUTING,
             pathway=pathway,
             fallback=reason is not None,
             priority_classes=",".join(sorted(self._classes)) or "standard",
             boost_s=boost,
+            indicators=",".join(call_indicators(context.reasons, decision.pathway)),
+            area=postcode_district(decision.caller_data),
         )
         if reason is not None:
             await self._note_fallback(reason)
+        self._score = score
+        await self._serve(pathway, score)
+
+    async def _serve(self, pathway: str, score: float, offered: str | None = None) -> None:
+        """Wait for a clinician (unless ``offered`` one already) and connect the caller."""
+        destinations = self.deps.destinations.current
         callback_tries = 0
         attempt = 0
         while attempt < 2:
             try:
-                provider = await self._wait_in_queue(pathway, score)
+                if offered is not None:
+                    provider, offered = offered, None
+                    self._provider = provider
+                else:
+                    provider = await self._wait_in_queue(pathway, score)
             except (RedisError, OSError) as exc:
                 # No shared queue: dial the pathway's first provider directly.
                 log.warning("call %s: queue unavailable (%s)", self.call_id, type(exc).__name__)
                 await self._note_fallback("queue-unavailable")
                 self._queued = None
-                provider = destinations.providers_for(pathway)[0]
+                provider = (
+                    destinations.open_providers_for(pathway, utcnow())
+                    or destinations.providers_for(pathway)
+                )[0]
             if self._callback is not None and not self.channel_id:
                 try:
                     await self._call_back()
@@ -571,8 +626,15 @@ class CallSession:
         loop = asyncio.get_running_loop()
         overflow_at: float | None = loop.time() + deps.queue_max_wait_s
         offer_at = self._callback_offer_time()
+        estimate_at: float | None = None
+        if deps.queue_overflow_expected_s > 0:
+            # Soon after joining (a known long queue is left at once), then periodically.
+            estimate_at = loop.time() + 1.0
+        companion = QueueCompanion(self, deps.waiting)
         while True:
-            due = [t for t in (overflow_at, offer_at) if t is not None]
+            due = [
+                t for t in (overflow_at, offer_at, estimate_at, companion.due_at) if t is not None
+            ]
             timeout = max(0.0, min(due) - loop.time()) if due else None
             try:
                 item = await asyncio.wait_for(self.queue.get(), timeout)
@@ -584,7 +646,21 @@ class CallSession:
                 if overflow_at is not None and now >= overflow_at:
                     overflow_at = None
                     pathway = await self._overflow(pathway, score)
-                continue
+                if estimate_at is not None and now >= estimate_at:
+                    estimate_at = now + deps.expected_wait_check_s
+                    estimate = await deps.queues.expected_wait_s(self.call_id, pathway)
+                    wait = estimate[1] if estimate else None
+                    if wait is not None and wait > deps.queue_overflow_expected_s:
+                        pathway = await self._overflow(pathway, score, "expected-wait-overflow")
+                offered: QueueOffer | None = None
+                if companion.due_at is not None and now >= companion.due_at:
+                    if self._offer_playback is not None or not self.channel_id:
+                        companion.postpone(5.0)  # the callback offer has the caller's ear
+                    else:
+                        offered = await companion.run()
+                if offered is None:
+                    continue
+                item = offered
             if isinstance(item, QueueOffer):
                 self._queued = None
                 self._provider = item.provider
@@ -601,11 +677,11 @@ class CallSession:
             ):
                 await self._accept_callback()
 
-    async def _overflow(self, pathway: str, score: float) -> str:
+    async def _overflow(self, pathway: str, score: float, reason: str = "queue-overflow") -> str:
         deps = self.deps
-        fallback = deps.destinations.fallback
+        fallback = deps.destinations.current.fallback
         if pathway != fallback and await deps.queues.cancel(self.call_id, pathway):
-            await self._note_fallback("queue-overflow")
+            await self._note_fallback(reason)
             await deps.queues.enqueue(self.call_id, fallback, score, owner=deps.instance)
             self._queued = fallback
             deps.poke_dispatcher()
@@ -643,6 +719,11 @@ class CallSession:
     async def _accept_callback(self) -> None:
         """Release the caller's line; the queue entry (and its score) stays untouched."""
         self._callback = normalise_cli(self.facts.caller)
+        try:
+            await self.deps.queues.keep_resume(self.call_id, resume_state(self))
+        except (RedisError, OSError) as exc:
+            # This instance still calls back; only a crash before then would lose it.
+            log.warning("call %s: call back not shared (%s)", self.call_id, type(exc).__name__)
         await self._publish(CallEventType.CALLBACK_ACCEPTED)
         released, self.channel_id = self.channel_id, ""
         try:
@@ -698,7 +779,7 @@ class CallSession:
 
     async def _connect(self, key: str, destination: Destination | None = None) -> None:
         """Originate ``key``'s endpoint and bridge it with the caller, or raise RouteFailed."""
-        destination = destination or self.deps.destinations.get(key)
+        destination = destination or self.deps.destinations.current.get(key)
         assert destination is not None
         leg = await self._originate(destination)
         await self._wait_answer(leg)
@@ -707,9 +788,17 @@ class CallSession:
         self.facts.connected_at = utcnow()
         # Routed means the caller reached the pathway the script chose, even if a
         # degraded path (e.g. no queue) got them there; the reason stays on record.
-        fell_back = key != "transfer" and self._chosen not in self.deps.destinations.serves(key)
+        fell_back = key != "transfer" and self._chosen not in self.deps.destinations.current.serves(
+            key
+        )
         self.facts.outcome = Outcome.FALLBACK if fell_back else Outcome.ROUTED
-        await self._publish(CallEventType.CONNECTED, destination=key, fallback=fell_back)
+        await self._publish(
+            CallEventType.CONNECTED,
+            destination=key,
+            fallback=fell_back,
+            pathway=self._chosen or self.deps.destinations.current.fallback,
+            wait_s=self._waited_s(),
+        )
 
     async def _originate(self, destination: Destination) -> str:
         leg = self._new_id("leg")
@@ -818,7 +907,7 @@ class CallSession:
             self.facts.outcome = Outcome.FAILED
             log.error("call %s: call-back could not be completed (%s)", self.call_id, reason)
             return
-        target = self.deps.destinations.dialplan_fallback
+        target = self.deps.destinations.current.dialplan_fallback
         for attempt in range(5):
             try:
                 await self.deps.ari.continue_in_dialplan(
@@ -847,6 +936,18 @@ class CallSession:
         self.facts.outcome = Outcome.FAILED
         log.error("call %s: could not hand over to the dialplan", self.call_id)
 
+    async def _hand_over_callback(self) -> bool:
+        """True if the promised call back now belongs to whichever instance claims it."""
+        if self._callback is None or self.channel_id or self._queued is None:
+            return False
+        try:
+            handed = await asyncio.shield(self.deps.queues.hand_over(self.call_id))
+        except (asyncio.CancelledError, RedisError, OSError):
+            return False
+        if handed:
+            self._handed_over, self._queued = True, None
+        return handed
+
     async def _shielded_handover(self, reason: str) -> None:
         if self.facts.outcome is not Outcome.IN_PROGRESS or not self.channel_id:
             return
@@ -857,7 +958,7 @@ class CallSession:
 
     async def _handover_once(self, reason: str) -> None:
         self.facts.fallback_reason = self.facts.fallback_reason or reason
-        target = self.deps.destinations.dialplan_fallback
+        target = self.deps.destinations.current.dialplan_fallback
         await self.deps.ari.continue_in_dialplan(
             self.channel_id, context=target.context, extension=target.extension
         )
@@ -933,6 +1034,12 @@ class CallSession:
                 log.info("call %s: bridge already gone", self.call_id)
         self.deps.router.forget_queue(self.queue)
 
+    def _waited_s(self) -> float:
+        """Seconds since the call entered the queue (the answer clock), 0 before that."""
+        if self._queued_since is None:
+            return 0.0
+        return round(asyncio.get_running_loop().time() - self._queued_since, 3)
+
     def _new_id(self, kind: str) -> str:
         self._seq += 1
         return f"{self.call_id}-{kind}{self._seq}"
@@ -959,6 +1066,8 @@ class CallSession:
             return None
 
     async def _finish(self) -> None:
+        if self._handed_over:
+            return  # the instance that makes the call back writes its record
         self.facts.ended_at = utcnow()
         if self.facts.outcome is Outcome.IN_PROGRESS:
             self.facts.outcome = Outcome.FAILED

@@ -58,3 +58,11 @@ def playback_finished(app: str, playback_id: str, channel_id: str) -> PlaybackFi
             },
         }
     )
+
+
+def released_caller(app: str, channel_id: str, caller: str | None) -> StasisStart:
+    """A caller whose line was released for a call back, as another instance knew them."""
+    channel = {**_channel_stub(channel_id), "caller": {"name": "", "number": caller or ""}}
+    return StasisStart.model_validate(
+        {"application": app, "timestamp": datetime.now(UTC), "args": [], "channel": channel}
+    )

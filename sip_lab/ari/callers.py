@@ -110,7 +110,13 @@ class Callers:
             self._scripts.pop(ch.id, None)
             self.engine.hangup(ch, by="caller", cause=16, request=(None, False))
 
-    async def _run(self, ch: Channel, script: tuple[ScriptStep, ...]) -> None:
+    def act(self, ch: Channel, step: ScriptStep) -> None:
+        """The caller does ``step`` now (the control plane's ``POST .../act``)."""
+        self.engine.spawn(self._run(ch, (step,), scripted=False), ch, name=f"act {ch.id}")
+
+    async def _run(
+        self, ch: Channel, script: tuple[ScriptStep, ...], *, scripted: bool = True
+    ) -> None:
         engine = self.engine
         record = engine.calls.get(ch.id)
         for step in script:
@@ -135,11 +141,11 @@ class Callers:
             if step.say:
                 engine.media.speak(ch.id, step.say)
             if step.hangup:
-                if record is not None:
+                if record is not None and scripted:
                     record.script_done = True
                 engine.hangup(ch, by="caller", cause=16, request=(None, False))
                 return
-        if record is not None:
+        if record is not None and scripted:
             record.script_done = True
 
     def forget(self) -> None:

@@ -149,6 +149,18 @@ async def get_call(request: web.Request) -> web.Response:
     return _json(_call_json(sim, channel_id))
 
 
+@routes.post("/_lab/calls/{channel_id}/act")
+async def act(request: web.Request) -> web.Response:
+    """The caller acts now: ``{"dtmf", "say", "hangup"}`` (a test waits for a prompt first)."""
+    sim = _sim(request)
+    ch = sim.engine.channels.get(request.match_info["channel_id"])
+    if ch is None or ch.destroyed or not ch.inbound:
+        return _problem("No such live inbound call", 404)
+    step = StepBody.model_validate(await _body(request))
+    sim.callers.act(ch, ScriptStep(0, step.dtmf, step.hangup, step.say))
+    return _json({"channel_id": ch.id}, 202)
+
+
 def _call_json(sim: Simulation, channel_id: str) -> JsonObject:
     ch = sim.engine.channels.get(channel_id)
     return sim.engine.calls[channel_id].to_json(ch.state if ch else None)

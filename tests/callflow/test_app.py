@@ -12,7 +12,13 @@ from callflow.service import Service
 from callflow.settings import Settings
 from callflow.storage import Database, RedisStore
 
-PUBLIC_PATHS = {"/healthz", "/readyz", "/login"}
+PUBLIC_PATHS = {
+    "/healthz",
+    "/readyz",
+    "/login",
+    "/api/open/demand",  # open data: aggregates with small numbers suppressed
+    "/dashboard/static",  # the pages' CSS, scripts and icon; no data
+}
 
 
 def _app(database: Database, redis_store: RedisStore) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -80,6 +81,17 @@ class Lab:
         async with aiohttp.ClientSession() as http, http.get(f"{self.url}{path}") as r:
             assert r.status == 200, await r.text()
             return await r.json()
+
+    async def heard(self, channel: str, media: str, timeout_s: float = 10) -> list[str]:
+        """Wait until the caller has been played ``media``; what they heard so far."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        played: list[str] = []
+        while asyncio.get_running_loop().time() < deadline:
+            played = (await self.get(f"/calls/{channel}"))["media_played"]
+            if media in played:
+                return played
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{media} not played; heard {played}")
 
     async def send(self, method: str, path: str, body: Any = None) -> None:
         async with (

@@ -10,10 +10,11 @@ import pytest
 
 from callflow.routing.repeat import RepeatCallers
 from callflow.service import Service
+from callflow.sessions.session import CALLBACK_OFFER_MEDIA
 from callflow.storage import Database, RedisStore
 from sip_lab.ari import AriSimulator
 from tests.e2e.conftest import Lab, fast_london, service_settings
-from tests.e2e.test_call_flow import record_for
+from tests.e2e.test_call_flow import record_for, sim_call
 
 pytestmark = pytest.mark.e2e
 
@@ -99,13 +100,9 @@ async def test_a_callback_keeps_the_callers_place(
         assert svc.events is not None and await svc.events.wait_connected(5)
         await svc.queues.set_capacity("dental", 1)
         busy = await lab.call("+447700900400", PRESS_1)
-        await asyncio.sleep(0.2)
-        keeper = await lab.call("+447700900401", PRESS_1, {"after_ms": 2000, "dtmf": "1"})
-        for _ in range(80):  # B accepts the call back and the overlay releases the line
-            if (await lab.get(f"/calls/{keeper}"))["hangup_by"] == "app":
-                break
-            await asyncio.sleep(0.1)
-        assert (await lab.get(f"/calls/{keeper}"))["hangup_by"] == "app"
+        await sim_call(lab, busy, "bridged")  # the one clinician is taken before B queues
+        keeper = await lab.call("+447700900401", PRESS_1)
+        await _accept_call_back(lab, keeper)  # the overlay releases B's line
         later = await lab.call("+447700900402", PRESS_1)
         records = {
             name: await record_for(svc, channel, timeout_s=20)
@@ -120,3 +117,106 @@ async def test_a_callback_keeps_the_callers_place(
     assert records["keeper"].connected_at < records["later"].connected_at
     originations = await lab.get("/originations")
     assert any(o.get("endpoint", "").startswith("PJSIP/+447700900401") for o in originations)
+
+
+async def test_a_pathway_whose_providers_are_all_closed_goes_to_the_fallback(
+    sim: AriSimulator, database: Database, redis_store: RedisStore, lab: Lab
+) -> None:
+    from callflow.routing.destinations import Destinations, load_destinations
+
+    data = load_destinations().model_dump()
+    data["destinations"]["dental"]["hours"] = {}  # no day listed: closed all week
+    destinations = Destinations.model_validate(data)
+    async with Service(
+        service_settings(sim),
+        db=database,
+        redis=redis_store,
+        script=fast_london(),
+        destinations=destinations,
+    ) as svc:
+        assert svc.events is not None and await svc.events.wait_connected(5)
+        channel = await lab.call("+447700900301", PRESS_1)
+        record = await record_for(svc, channel, timeout_s=15)
+    assert (record.outcome, record.destination) == ("fallback", "default111")
+    assert record.fallback_reason == "pathway-closed"
+
+
+async def test_a_call_back_promised_by_a_stopped_instance_is_kept_by_another(
+    sim: AriSimulator, database: Database, redis_store: RedisStore, lab: Lab
+) -> None:
+    """A caller accepts a call back, the instance is redeployed: the next one rings them."""
+    settings = service_settings(sim, callback_offer_after_s=0.3, queue_capture_fields="")
+    async with Service(
+        settings.model_copy(update={"instance": "a"}),
+        db=database,
+        redis=redis_store,
+        script=fast_london(),
+    ) as a:
+        assert a.events is not None and await a.events.wait_connected(5)
+        await a.queues.set_capacity("dental", 0)
+        keeper = await lab.call("+447700900411", PRESS_1)
+        await _accept_call_back(lab, keeper)
+    # a has stopped; the place is still held, by nobody in particular.
+    assert (await a.queues.stats("dental")).waiting == 1
+    async with Service(
+        settings.model_copy(update={"instance": "b"}),
+        db=database,
+        redis=redis_store,
+        script=fast_london(),
+    ) as b:
+        assert b.events is not None and await b.events.wait_connected(5)
+        await b.queues.set_capacity("dental", 1)
+        assert b.dispatcher is not None
+        b.dispatcher.poke()
+        record = await record_for(b, keeper, timeout_s=20)
+        events = await b.publisher.read_all()
+    assert (record.outcome, record.destination) == ("routed", "dental")
+    kinds = [e.type for e in events if e.call_id == record.call_id]
+    assert kinds.count("callback.accepted") == 1 and kinds.count("callback.made") == 1
+    assert kinds.count("call.ended") == 1  # a wrote nothing; b wrote the one record
+    originations = await lab.get("/originations")
+    assert any(o.get("endpoint", "").startswith("PJSIP/+447700900411") for o in originations)
+
+
+async def test_a_queue_expected_to_take_too_long_overflows_to_the_fallback(
+    sim: AriSimulator, database: Database, redis_store: RedisStore, lab: Lab
+) -> None:
+    settings = service_settings(sim, queue_overflow_expected_s=60, queue_capture_fields="")
+    async with Service(settings, db=database, redis=redis_store, script=fast_london()) as svc:
+        assert svc.events is not None and await svc.events.wait_connected(5)
+        # The dental queue served 5 calls in the last 15 minutes: about 3 minutes a place.
+        for i in range(5):
+            await svc.queues.enqueue(f"earlier-{i}", "dental", float(i), owner="elsewhere")
+            claim = await svc.queues.claim("dental", ["dental"], default_capacity=10)
+            assert claim is not None
+            await svc.queues.release("dental", claim.call_id)
+        await svc.queues.set_capacity("dental", 0)
+        channel = await lab.call("+447700900451", PRESS_1)
+        record = await record_for(svc, channel, timeout_s=30)
+    assert (record.outcome, record.destination) == ("fallback", "default111")
+    assert record.fallback_reason == "expected-wait-overflow"
+
+
+async def test_destinations_saved_by_an_admin_route_the_very_next_call(
+    service: Service, lab: Lab
+) -> None:
+    from callflow.routing.destinations import Destinations
+
+    data = service.destinations.model_dump()
+    data["destinations"]["dental"]["hours"] = {}  # the dental service is closed from now
+    await service.book.save(Destinations.model_validate(data), "admin")
+    channel = await lab.call("+447700900461", PRESS_1)
+    record = await record_for(service, channel, timeout_s=15)
+    assert (record.outcome, record.destination) == ("fallback", "default111")
+    assert record.fallback_reason == "pathway-closed"
+
+
+async def _accept_call_back(lab: Lab, channel: str) -> None:
+    """Press 1 once the offer is heard (not at a guessed time), then see the line released."""
+    await lab.heard(channel, CALLBACK_OFFER_MEDIA, timeout_s=15)
+    await lab.send("POST", f"/calls/{channel}/act", {"dtmf": "1"})
+    for _ in range(100):
+        if (await lab.get(f"/calls/{channel}"))["hangup_by"] == "app":
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the overlay did not release the line after the call back was accepted")

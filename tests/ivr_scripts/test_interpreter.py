@@ -102,7 +102,7 @@ def test_invalid_key_retries_once_then_goes_to_default() -> None:
     state, commands = step(LONDON, state, DtmfReceived("7"))
     assert isinstance(commands[-1], Play) and state.attempt == 1
     state, commands = step(LONDON, state, DtmfReceived("9"))
-    assert commands[-1] == Route("default111")
+    assert state.node == "default" and isinstance(commands[-1], Play)  # "why are you calling?"
     assert state.menu_path == ("main:7", "main:9")
 
 
@@ -112,8 +112,34 @@ def test_no_input_twice_goes_to_default() -> None:
     assert isinstance(commands[0], Play)
     state, _ = _finish_playing(LONDON, state)
     state, commands = step(LONDON, state, TimerFired(MENU_TIMER))
-    assert commands == [Route("default111")]
+    assert state.node == "default" and isinstance(commands[-1], Play)
     assert state.menu_path == ("main:timeout", "main:timeout")
+    state, commands = _finish_playing(LONDON, state)
+    assert isinstance(commands[0], Capture) and commands[0].fields == ("reason",)
+    state, commands = step(LONDON, state, CommandFailed(commands[0].ref, "speech-not-recognised"))
+    assert commands[-1] == Route("default111") and commands[-1].pathway == "general-111"
+
+
+@pytest.mark.parametrize(
+    ("labels", "pathway", "boosted"),
+    [("red_flag", "red-flag", True), ("diarrhoea,vomiting", "general-111", False)],
+)
+def test_a_spoken_reason_can_send_the_caller_down_the_red_flag_path(
+    labels: str, pathway: str, boosted: bool
+) -> None:
+    state, _ = step(LONDON, _to_menu(), DtmfReceived("7"))
+    state, _ = step(LONDON, state, DtmfReceived("7"))
+    state, commands = _finish_playing(LONDON, state)
+    capture = commands[0]
+    assert isinstance(capture, Capture)
+    state, commands = step(LONDON, state, CaptureCompleted(capture.ref, (("reason", labels),)))
+    assert state.context.reasons == frozenset(labels.split(","))
+    if boosted:  # the 999 advice plays again before the route
+        assert isinstance(commands[-1], Play) and "red-flag-999" in commands[-1].media[0]
+        state, commands = _finish_playing(LONDON, state)
+    route = commands[-1]
+    assert isinstance(route, Route) and route.destination == "default111"
+    assert route.pathway == pathway and ("red-flag" in route.tags) == boosted
 
 
 def test_a_spoken_keyword_is_the_same_as_its_key() -> None:
@@ -429,7 +455,7 @@ def test_any_event_sequence_keeps_one_terminal_command(raw: list[Event | str]) -
     for _ in range(20):
         if state.done:
             break
-        event = PlaybackFinished(state.playing) if state.playing else TimerFired(MENU_TIMER)
+        event = PlaybackFinished(state.playing) if state.playing else TimerFired(str(state.timer))
         state, _ = step(LONDON, state, event)
     assert state.done
 

@@ -30,7 +30,9 @@ def test_a_simulated_call_reports_its_path_and_final_action() -> None:
         ("main", "menu"),
         ("pharmacy", "branch"),
         ("pharmacy-closed", "say"),
-        ("default", "route"),
+        ("default", "capture"),
+        ("reason-check", "branch"),
+        ("to-default", "route"),
     ]
     assert result.hops[4].caller == ("key 3",)
     assert result.hops[5].detail.startswith("case 1: bank holiday or days sun or time 22:00-08:00")

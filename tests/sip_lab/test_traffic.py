@@ -138,3 +138,25 @@ async def test_traffic_command_places_calls(ari: Ari, sim: AriSimulator) -> None
     summary = json.loads(result.output.splitlines()[0])
     assert summary["placed"] == 3 and sum(summary["kinds"].values()) == 3
     assert len((await ari.lab("GET", "/calls")).json) == 3
+
+
+def test_the_outbreak_profile_is_callers_describing_diarrhoea_and_vomiting() -> None:
+    from nlp.reasons import classify
+
+    plan = plan_calls(200, seed=5, mix=TrafficMix.outbreak())
+    spoken = [s["say"] for p in plan for s in p.body["script"] if "say" in s]
+    assert len(spoken) > 150  # ~90 % of callers say why they call
+    for words in set(spoken):
+        labels = set(classify(words).labels)
+        assert labels & {"diarrhoea", "vomiting"}, words
+    assert plan_calls(200, seed=5) == plan_calls(200, seed=5, mix=TrafficMix(speak_reason=0.0))
+    with pytest.raises(ValueError, match="reason"):
+        TrafficMix(speak_reason=0.5, reasons=())
+
+
+def test_everyday_reasons_are_not_an_outbreak() -> None:
+    from nlp.reasons import classify
+    from sip_lab.traffic import EVERYDAY_REASONS
+
+    dv = [w for w in EVERYDAY_REASONS if {"diarrhoea", "vomiting"} & set(classify(w).labels)]
+    assert dv == []

@@ -36,7 +36,10 @@ def test_demo_places_calls_and_prints_a_summary_from_the_records(
     assert placed == 8
     # Every call that reached a provider left a handoff its webhook accepted.
     assert summary["handoffs_delivered"] == sum(summary["routed"].values()) + summary["fallback"]
-    assert "log in at" in result.stderr
+    assert "log in at" in result.stderr and "/dashboard" in result.stderr
+    # The supervisors' live figures agree with the CallRecords of the run.
+    assert summary["dashboard"]["received"] == 8
+    assert summary["dashboard"]["matches_records"] is True
 
 
 def test_demo_rejects_a_bad_rate() -> None:

@@ -131,9 +131,10 @@ async def test_failed_deliveries_are_retried_until_acknowledged(
     async with notifier_for(database, webhook.url) as notifier:
         plans = service_with(imported, notifier)
         await plans.announce("call-0002", await plans.for_call(ADA_PHONE, None))
-        await eventually(lambda: notifications(database)[0].status == "delivered")
+        # The counter moves just after the commit the row shows: wait for it, not the row.
+        await eventually(lambda: notifier.delivered == 1)
     (row,) = notifications(database)
-    assert row.attempts == 3 and row.last_error is None
+    assert row.status == "delivered" and row.attempts == 3 and row.last_error is None
     keys = {headers[IDEMPOTENCY_HEADER] for headers, _ in webhook.received}
     assert len(webhook.received) == 3 and keys == {row.id}
     assert notifier.failed_attempts == 2 and notifier.delivered == 1
