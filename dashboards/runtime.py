@@ -65,6 +65,7 @@ from dashboards.web import History, publish_view, setup_dashboard
 log = logging.getLogger(__name__)
 
 RaiseFlag = Callable[[str, float], Awaitable[None]]
+PRUNE_EVERY_S = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,11 +213,20 @@ class Dashboards:
                 publish_view(self.hub, self.metrics.board(self.rag, now=self.clock()))
 
     async def _syndromic_loop(self) -> None:
-        """Detectors every ``syndromic_every_s``, or (at most once a second) after new counts."""
+        """Detectors every ``syndromic_every_s``, or (at most once a second) after new counts.
+
+        Once an hour (and at start) it also forgets per-call rows the stream can
+        no longer deliver again: only the counts are kept for history.
+        """
+        prune_at = 0.0
+        loop = asyncio.get_running_loop()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._evaluate_now.wait(), self.settings.syndromic_every_s)
             self._evaluate_now.clear()
+            if loop.time() >= prune_at:
+                prune_at = loop.time() + PRUNE_EVERY_S
+                await self._prune_calls()
             try:
                 alarms = await self.monitor.evaluate(self.clock())
             except Exception:
@@ -225,6 +235,13 @@ class Dashboards:
             if alarms and self.hub.subscribers:
                 publish_view(self.hub, await self.monitor.view(self.clock()))
             await asyncio.sleep(1.0)
+
+    async def _prune_calls(self) -> None:
+        try:
+            oldest = await self.consumer.oldest_entry_at()
+            await self.monitor.prune(self.clock(), oldest)
+        except Exception:  # a worker's loop: the rows wait for the next hour
+            log.exception("syndromic pruning failed")
 
     async def _on_alarm(self, alarm: Alarm) -> None:
         """A syndromic alarm goes to the public-health recipients like an alert."""

@@ -30,6 +30,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
+from datetime import UTC, datetime
 from typing import Any
 
 from redis.exceptions import RedisError, ResponseError
@@ -169,6 +170,18 @@ class EventConsumer:
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
+
+    async def oldest_entry_at(self) -> datetime | None:
+        """When the stream's oldest entry was added (its id's milliseconds); ``None`` if empty.
+
+        Anything older is gone for good: no group, however new, can read it again.
+        """
+        async with asyncio.timeout(self.timeout_s):
+            first: Any = await self.redis.client.xrange(self.stream, count=1)
+        if not first:
+            return None
+        millis, _ = stream_id(first[0][0])
+        return datetime.fromtimestamp(millis / 1000, UTC)
 
     async def drain(self, timeout: float) -> None:  # noqa: ASYNC109 (the deadline is the contract)
         """Wait until every entry now on the stream has been handled and acknowledged.

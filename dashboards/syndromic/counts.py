@@ -125,11 +125,38 @@ class CountStore:
         )
 
     async def collection_start(self) -> datetime | None:
-        """When the first routed call was recorded (history starts there)."""
-        first = await self._db.run(
-            lambda session: session.exec(select(func.min(SyndromicCall.at))).one()
-        )
-        return aware(first) if first is not None else None
+        """When the first routed call was recorded (history starts there).
+
+        Once old per-call rows are pruned, the first counted day stands in for
+        them: days before it with no call of any indicator are then "before
+        collection", not zeros, which only shortens a detector's baseline.
+        """
+
+        def read(session: Session) -> tuple[datetime | None, date | None]:
+            first_call = session.exec(select(func.min(SyndromicCall.at))).one()
+            first_day = session.exec(select(func.min(SyndromicDaily.day))).one()
+            return first_call, first_day
+
+        first_call, first_day = await self._db.run(read)
+        start = aware(first_call) if first_call is not None else None
+        if first_day is not None and (
+            start is None or start.astimezone(self._zone).date() > first_day
+        ):
+            start = local_midnight(first_day, self._zone)  # that day's calls were pruned
+        return start
+
+    async def prune_calls(self, before: datetime) -> int:
+        """Forget the per-call rows of calls routed before ``before``; how many.
+
+        The hourly and daily counts are kept. Only call ids that can no longer
+        arrive again may go: a pruned id seen again would be counted twice.
+        """
+
+        def prune(session: Session) -> int:
+            result = session.execute(CALLS.delete().where(CALLS.c.at < before))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+        return await self._db.run(prune)
 
     async def daily(self, start: date, end: date) -> dict[Cell, Counts]:
         """Every cell with a call in ``start…end`` (local days, inclusive): counts per day."""

@@ -181,6 +181,23 @@ class SyndromicMonitor:
             await self._announce(item)
         return [item.alarm for item in recorded]
 
+    async def prune(self, now: datetime, oldest_event: datetime | None) -> int:
+        """Drop per-call rows no event left in the stream can ask about; how many.
+
+        Args:
+            now: the current time.
+            oldest_event: when the stream's oldest entry was written (``None``
+                when the stream is empty): a consumer group created today
+                re-reads from there, so every call since must stay known.
+        """
+        cutoff = now - timedelta(days=self.settings.keep_calls_days)
+        if oldest_event is not None:
+            cutoff = min(cutoff, oldest_event)
+        pruned = await self.counts.prune_calls(cutoff)
+        if pruned:
+            log.info("syndromic: %d per-call rows before %s pruned", pruned, cutoff.isoformat())
+        return pruned
+
     async def _announce(self, item: _Recorded) -> None:
         """Tell the outside world of a new alarm; a failing hook does not stop the others.
 

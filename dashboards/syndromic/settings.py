@@ -68,6 +68,11 @@ class SyndromicSettings:
     """Noufaily's variant (10 seasonal periods, the last 26 weeks left out)."""
     farrington_alpha: float = 0.05
 
+    keep_calls_days: int = 2
+    """Per-call rows (``syndromic_call``) are the dedupe set, so they live as long
+    as the stream could deliver their events again, and at least this long (the
+    last hour's exact counts read them). Counts by hour and day stay."""
+
     view_days: int = 7
     """Cells with a call in this many days (or an alarm) appear on the page."""
     view_cells: int = 200

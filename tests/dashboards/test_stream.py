@@ -298,3 +298,12 @@ async def test_an_unexpected_error_on_a_batch_does_not_stop_the_reader(
         await reader.stop()
     assert got == events + events  # handled again after the failed ack: at least once
     assert await pending(redis_store) == 0
+
+
+async def test_the_oldest_entry_time_is_read_from_its_id(redis_store: RedisStore) -> None:
+    reader = consumer(redis_store)
+    assert await reader.oldest_entry_at() is None
+    first, *_ = await publish(redis_store, traffic())
+    oldest = await reader.oldest_entry_at()
+    assert oldest is not None
+    assert int(oldest.timestamp() * 1000) == int(first.split("-")[0])

@@ -10,7 +10,7 @@ import numpy as np
 from callflow.events import CallEvent, CallEventType
 from callflow.storage import Database
 from dashboards.syndromic import Cell, CountStore, SyndromicMonitor
-from dashboards.syndromic.counts import routed_call
+from dashboards.syndromic.counts import local_midnight, routed_call
 from tests.dashboards.syndromic.kit import Clock, routing
 
 LONDON = ZoneInfo("Europe/London")
@@ -112,3 +112,27 @@ async def test_history_ends_today_by_default(monitor: SyndromicMonitor, clock: C
     await monitor.handle(routing("y", clock.now - timedelta(days=1), "eye", area="N4"))
     await monitor.handle(routing("z", clock.now, "eye", area="N4"))
     assert (await monitor.history("eye", "N4", 3)).tolist() == [0, 1, 1]
+
+
+async def test_pruning_forgets_old_calls_only_once_the_stream_cannot_replay_them(
+    monitor: SyndromicMonitor, clock: Clock
+) -> None:
+    """Per-call rows go; the counts, the collection start and the dedupe of live ids stay."""
+    old = clock.now - timedelta(days=5)
+    for call_id, at, indicators in (
+        ("old", old, "cough"),
+        ("quiet", old - timedelta(hours=1), ""),
+        ("new", clock.now - timedelta(hours=1), "cough"),
+    ):
+        await monitor.handle(routing(call_id, at, indicators, area="N4"))
+
+    # The stream still holds an event from six days ago: nothing may go yet.
+    assert await monitor.prune(clock.now, clock.now - timedelta(days=6)) == 0
+    # Its oldest event is an hour old: calls before the two days kept are forgotten.
+    assert await monitor.prune(clock.now, clock.now - timedelta(hours=1)) == 2
+    assert (await monitor.history("cough", "N4", 6)).tolist() == [1, 0, 0, 0, 0, 1]
+    # The first counted day (not the forgotten indicator-less call) starts the history.
+    assert await monitor.counts.collection_start() == local_midnight(old.date(), LONDON)
+    await monitor.handle(routing("new", clock.now, "cough", area="N4"))  # replayed: once
+    assert (await monitor.history("cough", "N4", 1)).tolist() == [1]
+    assert await monitor.prune(clock.now, None) == 0  # an empty stream: the floor still holds
