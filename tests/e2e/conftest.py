@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from callflow.service import Service
+from callflow.sessions.session import CALLBACK_OFFER_MEDIA
 from callflow.settings import Settings
 from callflow.storage import Database, RedisStore
 from ivr_scripts import Script, parse_script
@@ -92,6 +93,16 @@ class Lab:
                 return played
             await asyncio.sleep(0.05)
         raise AssertionError(f"{media} not played; heard {played}")
+
+    async def accept_call_back(self, channel: str) -> None:
+        """Press 1 once the offer is heard (not at a guessed time); see the line released."""
+        await self.heard(channel, CALLBACK_OFFER_MEDIA, timeout_s=15)
+        await self.send("POST", f"/calls/{channel}/act", {"dtmf": "1"})
+        for _ in range(100):
+            if (await self.get(f"/calls/{channel}"))["hangup_by"] == "app":
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the line was not released after the call back was accepted")
 
     async def send(self, method: str, path: str, body: Any = None) -> None:
         async with (

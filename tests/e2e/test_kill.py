@@ -526,3 +526,76 @@ async def test_kill_during_a_delivery_loses_nothing(
     check_delivered(killed, delivered, provider)
     await check_record_intact(database, killed)
     check_no_caller_number(killed.logs)
+
+
+async def test_a_call_back_promised_by_a_killed_instance_is_made_by_another(
+    sim: AriSimulator,
+    database: Database,
+    redis_store: RedisStore,
+    lab: Lab,
+    provider: Provider,
+    spawn: list[ServeProcess],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The caller accepts a call back, their line is released, the instance is SIGKILLed.
+
+    Nothing shut down cleanly, so the queue entry still names the dead instance
+    as its owner. The surviving instance claims it when a clinician frees up,
+    finds nobody listening for the dead owner's offers, and rings the caller
+    back from the state the dead instance stored with the entry.
+    """
+    if redis_store.embedded:
+        pytest.skip("the child's embedded Redis dies with it; a deployment shares one Redis")
+    provider.status = 200
+    script_path = tmp_path / "kill-test.yaml"
+    script_path.write_text(SCRIPT, encoding="utf-8")
+    workdir = tmp_path / "serve"
+    workdir.mkdir()
+    waiting = {"callback_offer_after_s": "0.3", "queue_capture_fields": "", "instance": "a"}
+    env = serve_env(sim, database, redis_store, script_path, provider)
+    env.update({f"URGENTLINE_{k.upper()}": v for k, v in waiting.items()})
+    env["URGENTLINE_DASHBOARDS_ENABLED"] = "false"
+    survivor = Service(
+        service_settings(sim, ari_app="urgentline-b", instance="b", dashboards_enabled=False),
+        db=database,
+        redis=redis_store,
+        script=parse_script(SCRIPT, "kill-test.yaml"),
+        handoff_settings=HandoffSettings(
+            handoff_webhooks={PROVIDER: provider.url}, handoff_secret=SECRET, handoff_poll_s=0.1
+        ),
+    )
+    async with stopped_within(survivor, STOP_TIMEOUT_S):
+        assert survivor.events is not None and await survivor.events.wait_connected(5)
+        await survivor.queues.set_capacity(PROVIDER, 0)  # every clinician busy
+        child = ServeProcess(env, workdir)
+        spawn.append(child)
+        await child.wait_ready()
+        channel = await lab.call(CALLER)
+        await lab.accept_call_back(channel)
+        await child.kill()
+        assert (await survivor.queues.stats(PROVIDER)).waiting == 1  # the place is held
+
+        await survivor.queues.set_capacity(PROVIDER, 1)
+        assert survivor.dispatcher is not None
+        survivor.dispatcher.poke()
+
+        async def made() -> tuple[CallRecord, HandoffOutbox] | None:
+            return await stored(database, channel)
+
+        record, _ = await until("the call back's CallRecord", made, 20)
+
+        async def accepted() -> Counter[str]:
+            return provider.accepted()
+
+        await until("the handoff accepted by the provider", accepted, 15)
+        events = await survivor.publisher.read_all()
+    assert (record.outcome, record.destination, record.caller) == ("routed", PROVIDER, CALLER)
+    kinds = [e.type for e in events if e.call_id == record.call_id]
+    assert kinds.count("callback.accepted") == 1 and kinds.count("callback.made") == 1
+    originations = await lab.get("/originations")
+    assert any(o.get("endpoint", "").startswith(f"PJSIP/{CALLER}") for o in originations)
+    assert list(provider.accepted().values()) == [1]
+    assert "is gone; calling back" in caplog.text  # the dead owner's offer found nobody
+    check_no_caller_number(child.logs())
+    check_no_caller_number(caplog.text, at_least=0)

@@ -10,7 +10,6 @@ import pytest
 
 from callflow.routing.repeat import RepeatCallers
 from callflow.service import Service
-from callflow.sessions.session import CALLBACK_OFFER_MEDIA
 from callflow.storage import Database, RedisStore
 from sip_lab.ari import AriSimulator
 from tests.e2e.conftest import Lab, fast_london, service_settings
@@ -102,7 +101,7 @@ async def test_a_callback_keeps_the_callers_place(
         busy = await lab.call("+447700900400", PRESS_1)
         await sim_call(lab, busy, "bridged")  # the one clinician is taken before B queues
         keeper = await lab.call("+447700900401", PRESS_1)
-        await _accept_call_back(lab, keeper)  # the overlay releases B's line
+        await lab.accept_call_back(keeper)  # the overlay releases B's line
         later = await lab.call("+447700900402", PRESS_1)
         records = {
             name: await record_for(svc, channel, timeout_s=20)
@@ -155,7 +154,7 @@ async def test_a_call_back_promised_by_a_stopped_instance_is_kept_by_another(
         assert a.events is not None and await a.events.wait_connected(5)
         await a.queues.set_capacity("dental", 0)
         keeper = await lab.call("+447700900411", PRESS_1)
-        await _accept_call_back(lab, keeper)
+        await lab.accept_call_back(keeper)
     # a has stopped; the place is still held, by nobody in particular.
     assert (await a.queues.stats("dental")).waiting == 1
     async with Service(
@@ -209,14 +208,3 @@ async def test_destinations_saved_by_an_admin_route_the_very_next_call(
     record = await record_for(service, channel, timeout_s=15)
     assert (record.outcome, record.destination) == ("fallback", "default111")
     assert record.fallback_reason == "pathway-closed"
-
-
-async def _accept_call_back(lab: Lab, channel: str) -> None:
-    """Press 1 once the offer is heard (not at a guessed time), then see the line released."""
-    await lab.heard(channel, CALLBACK_OFFER_MEDIA, timeout_s=15)
-    await lab.send("POST", f"/calls/{channel}/act", {"dtmf": "1"})
-    for _ in range(100):
-        if (await lab.get(f"/calls/{channel}"))["hangup_by"] == "app":
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the overlay did not release the line after the call back was accepted")
