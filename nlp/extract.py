@@ -32,7 +32,7 @@ from nhs_number.validate import is_valid as _nhs_is_valid
 from nlp.dates import DateReading, find_dates, plausible, read_year
 from nlp.models import Extraction, Field, Rejected, Span
 from nlp.names import NAME_STOP, NameReading, is_name_word, read_name
-from nlp.numbers import FILLERS, DigitRun, read_digits, read_ordinal
+from nlp.numbers import FILLERS, DigitRun, is_number_word, read_digits, read_ordinal
 from nlp.pipeline import Pipeline, get_pipeline, normalise_text
 from nlp.postcodes import find_postcodes, normalise_postcode, read_inward
 
@@ -94,6 +94,7 @@ _BEHALF_AFTER = frozenset(
      "having", "wo", "does", "did", "feels", "fell", "woke", "collapsed", "seems"}
 )  # fmt: skip
 _POSSESSIVE = frozenset({"my", "our"})
+_TITLES_ANYWHERE = frozenset({"mr", "mrs", "miss", "ms", "mx", "mister", "missus"})
 _CHILD_WORDS = frozenset({"boy", "girl", "lad", "lass", "one", "man", "lady", "baby"})
 
 
@@ -205,7 +206,12 @@ def _weak_name(ctx: _Context, cue: _Cue) -> NameReading | None:
         return None
     n_words = reading.end - reading.start
     after = words[reading.end] if reading.end < len(words) else None
-    closes = after is None or after in NAME_STOP or any(c.start == reading.end for c in ctx.cues)
+    closes = (
+        after is None
+        or after in NAME_STOP
+        or any(c.start == reading.end for c in ctx.cues)
+        or _starts_value(after)
+    )
     if cue.label in ("CUE_NAME_ITS", "CUE_NAME_IM") and cue.start > 4:
         return None
     if not closes:
@@ -221,6 +227,11 @@ def _weak_name(ctx: _Context, cue: _Cue) -> NameReading | None:
     ):
         return None
     return reading
+
+
+def _starts_value(word: str) -> bool:
+    """A word that starts a value said without its cue: a number or a spoken letter."""
+    return is_number_word(word) or (len(word) == 1 and word.isalpha() and word != "a")
 
 
 def _model_person(ctx: _Context, stop: int) -> NameReading | None:
@@ -312,6 +323,16 @@ def _names(ctx: _Context, behalf: Field | None, *, guess: bool = True) -> dict[s
             if r is not None and r.given is not None and ctx.free(r.start, r.end):
                 found.append((2, r.start, r, True, "relation"))
                 ctx.consume(r.start, r.end)
+    # a title with a full name, anywhere: "i'm calling for mrs edna price"
+    for k, w in enumerate(words):
+        if w not in _TITLES_ANYWHERE or not ctx.free(k, k + 1) or ctx.in_slot(k, *_VALUE_CUES):
+            continue
+        r = read_name(words, k, min(len(words), k + 5))
+        if r is None or r.given is None or r.family is None or not ctx.free(r.start, r.end):
+            continue
+        for_patient = bool(set(words[max(0, k - 4) : k]) & _BEHALF_BEFORE)
+        found.append((2 if for_patient else 1, r.start, r, for_patient, "title"))
+        ctx.consume(k, r.end)
     method = "rules"
     if guess and not found and not given_only and not family_only:
         # leading words: "george williams i was born ..."

@@ -6,6 +6,9 @@ the cue words of the other fields. After a name cue (``my name is``) up to four
 name words are read: the first is the given name, the last the family name,
 and a surname particle (``de``, ``van``, ``al`` ...) joins the family name.
 Letters spelled after a name (``smyth s m y t h``) replace the part they spell.
+A recogniser's spaces are undone where a name cannot have them: ``o brien``
+is ``O'Brien``, ``mc carthy`` ``McCarthy``, ``clarke hyphen hughes``
+``Clarke-Hughes``.
 """
 
 from __future__ import annotations
@@ -180,8 +183,8 @@ NAME_STOP: frozenset[str] = frozenset(
 """Words that end (or cannot start) a name."""
 
 TITLES = frozenset(
-    {"mr", "mrs", "miss", "ms", "mx", "dr", "doctor", "master", "sir", "dame", "nurse",
-     "professor", "prof", "rev", "reverend", "lady", "lord"}
+    {"mr", "mrs", "miss", "ms", "mx", "mister", "missus", "dr", "doctor", "master", "sir",
+     "dame", "nurse", "professor", "prof", "rev", "reverend", "lady", "lord"}
 )  # fmt: skip
 PARTICLES = frozenset(
     {"de", "da", "del", "della", "di", "du", "van", "von", "der", "den", "le", "la", "al",
@@ -189,6 +192,12 @@ PARTICLES = frozenset(
      "ui", "ua", "ibn", "abu", "des", "dela", "zu", "af"}
 )  # fmt: skip
 _NAME_RE = re.compile(r"[a-z][a-z'\-]*[a-z]")
+_IRISH_O = frozenset({"o"})
+"""``o brien``: a recogniser writes the apostrophe of ``O'Brien`` as a space."""
+_JOINERS = frozenset({"hyphen", "hyphenated", "dash"})
+"""``clarke hyphen hughes``: a double-barrelled name spelled out with its hyphen."""
+_LEAD_SKIP = frozenset({"like", "so", "well", "just", "erm", "em"})
+"""Filler words between a cue and the name (``my name is er like faith ...``)."""
 _SPELL_LEADS = frozenset(
     {"that's", "thats", "that", "is", "it's", "its", "spelled", "spelt", "spelling",
      "as", "with", "a", "an", "i", "e", "'s", "which", "by", "the", "letters"}
@@ -206,12 +215,17 @@ def case_name(word: str) -> str:
     """``o'connor`` -> ``O'Connor``, ``mcdonald`` -> ``McDonald``.
 
     Each part after a hyphen, apostrophe or space is capitalised; ``mc`` keeps
-    the next letter capital.
+    the next letter capital, and a separate ``mc`` / ``mac`` joins the next
+    part (``mac donald`` -> ``MacDonald``).
     """
-    out = []
+    out: list[str] = []
     for part in re.split(r"([\-' ])", word.lower()):
+        if part == " " and out and out[-1] in ("Mc", "Mac"):
+            continue  # "mc carthy" -> McCarthy, "mac donald" -> MacDonald
         if part in ("-", "'", " ") or not part:
             out.append(part)
+        elif part in ("mc", "mac"):
+            out.append(part.capitalize())
         elif part.startswith("mc") and len(part) > 3:
             out.append("Mc" + part[2:].capitalize())
         else:
@@ -315,13 +329,22 @@ def read_name(
     """
     j = i
     titled = False
-    while j < stop and (words[j] in TITLES or words[j] in FILLERS):
+    while j < stop and (words[j] in TITLES or words[j] in FILLERS or words[j] in _LEAD_SKIP):
         titled = titled or words[j] in TITLES
         j += 1
     start = j
     parts: list[str] = []
-    while j < stop and len(parts) < max_words + 1:
+    while j < stop and sum(p not in PARTICLES for p in parts) < max_words + 1:
         w = words[j]
+        nxt = words[j + 1] if j + 1 < stop else ""
+        if w in _IRISH_O and is_name_word(nxt) and nxt not in PARTICLES:
+            parts.append(f"o'{nxt}")  # "o brien" -> O'Brien
+            j += 2
+            continue
+        if w in _JOINERS and parts and is_name_word(nxt):
+            parts[-1] = f"{parts[-1]}-{nxt}"  # "clarke hyphen hughes" -> Clarke-Hughes
+            j += 2
+            continue
         first_ok = (
             allow_first_stopword
             and not parts
@@ -337,6 +360,9 @@ def read_name(
             j += 1
             continue
         break
+    while len(parts) > 1 and parts[-1] in PARTICLES:  # "... salman al" + a word past the limit
+        parts.pop()
+        j -= 1
     if not parts:
         spelled = read_spelling(words, start, stop)
         if spelled is None or len(spelled[0]) < 3:
@@ -353,7 +379,8 @@ def read_name(
         while k > 1 and parts[k - 1] in PARTICLES:
             k -= 1
         family = " ".join(parts[k:])
-        if len(parts) > max_words and k > 1 and parts[1] not in PARTICLES:
+        plain = sum(p not in PARTICLES for p in parts)
+        if plain > max_words and k > 1 and parts[1] not in PARTICLES:
             # four plain words: keep the first as given and the last as family
             family = parts[-1]
     given, family, end, spelled_flag = _after_spelling(words, given, family, end, stop)

@@ -323,7 +323,9 @@ def _options(words: Sequence[str], i: int, end: int) -> list[tuple[list[str], in
     return []
 
 
-def _can_start(word: str) -> bool:
+def _can_start(word: str, nxt: str = "") -> bool:
+    if word in ("o", "oh"):
+        return _letter(nxt) is not None  # the letter O: "oh x one" (OX1), "o l" (OL)
     return _letter(word) is not None or word == "double" or _ALNUM_RE.fullmatch(word) is not None
 
 
@@ -404,7 +406,7 @@ def find_postcodes(
                 run_end += 3
                 continue
             run_end += 1
-        if not _can_start(words[i]):
+        if not _can_start(words[i], words[i + 1] if i + 1 < stop else ""):
             i += 1
             continue
         best: PostcodeReading | None = None

@@ -14,7 +14,9 @@ How it works (every decision is an :class:`Evidence` you can print):
    ``been sick`` -> ``be sick``);
 2. a spaCy ``Matcher`` finds the lay terms and synonyms of each label (tables
    below); red-flag phrases are matched first and the words they use are not
-   read again (``not breathing`` is a red flag, not ``difficulty_breathing``);
+   read again (``not breathing`` is a red flag, not ``difficulty_breathing``),
+   then the ``other`` phrases, requests for a medicine or a service (``run out
+   of my inhaler`` is ``other``, not ``difficulty_breathing``);
 3. a match is **negated** when a negation (``no``, ``not``, ``n't``,
    ``never``, ``without``) comes up to four words before it in the same clause
    (a clause ends at ``but``, ``and``, ``though`` ...), unless the negation is
@@ -60,54 +62,85 @@ RULES: dict[str, list[str]] = {
     RED_FLAG: [
         "chest pain|ache|pressure|crush|crushing|heaviness",
         "crush|crushing|severe|bad|sharp ~ chest",
-        "pain|ache|pressure ~2 chest",
+        "pain|ache|pressure ~2 chest", "chest ~2 hurt|agony|killing",
+        # pain that spreads: "my chest feels tight and it's going down my arm"
+        "chest ~6 go|spread|radiate|shoot|travel ~3 arm|jaw|neck",
+        "pain|ache|tight|tightness|pressure ~4 go|spread|radiate|shoot|travel ~3 jaw",
         "heart attack", "cardiac arrest",
         "can|could|cannot not breathe", "cannot breathe", "not breathe", "stop breathe",
         "struggle|fight|gasp to|for breathe|breath", "gasp", "can not catch ~ breath",
         "turn|go|gone blue", "blue lip", "lip ~2 blue", "choke",
-        "stroke", "face ~3 drop|droop|droopy|fall|fallen", "droopy|drooping face",
+        "stroke", "face|mouth|smile ~3 drop|droop|droopy|fall|fallen|lopsided",
+        "droopy|drooping|lopsided face|mouth|smile",
         "slur ~2 speech|word|talk", "speech ~2 slur", "can not speak properly",
-        "can not lift|move|raise ~2 arm|leg", "one side ~2 weak|numb|paralyse|dead",
+        "can not lift|move|raise|feel ~3 arm|leg|side", "one side ~2 weak|numb|paralyse|dead",
+        "not =making sense", "talk|talking|speak|speaking gibberish|nonsense",
         "bleed ~2 heavily|badly|profusely|everywhere|lot|loads|heavy",
-        "heavy|severe|massive|uncontrolled|lot of bleed", "blood everywhere",
+        "heavy|severe|massive|uncontrolled bleed", "lot|loads|load|pool of blood|bleed",
+        "blood everywhere",
         "bleed ~4 not stop", "not stop bleed", "lose ~3 blood", "pour|gush ~2 blood",
         "haemorrhage|hemorrhage",
         "unconscious", "collapse", "unresponsive", "not respond|responsive",
         "not wake|waking ?up", "can not wake|rouse", "out cold", "pass out",
+        "not come round|around|to", "not conscious",
         "=fitting", "=seizure", "=seizures", "=convulsion", "=convulsions", "have a fit",
-        "anaphylaxis|anaphylactic", "throat ~2 swell|close|closing", "tongue ~2 swell",
+        "anaphylaxis|anaphylactic", "throat ~2 swell|close|closing",
+        "tongue|lip|lips|mouth|throat ~4 swell|swollen|swelling",
+        "severe|serious|bad|major allergic reaction",
         "overdose", "kill myself|himself|herself|themselves", "suicide attempt",
-        "attempt suicide", "take ~2 overdose", "too many tablet|pill|paracetamol|painkiller",
-        "swallow ~3 tablet|pill|bleach", "meningitis", "rash ~3 not fade",
+        "attempt suicide", "take ~2 overdose",
+        "too many ~3 tablet|pill|paracetamol|painkiller|medication|medicine",
+        "=taken|took|swallowed ~3 packet|box|bottle|handful|load|lot|strip|whole ~3 tablet|pill"
+        "|paracetamol|painkiller|medication|medicine|antidepressant|ibuprofen|aspirin",
+        "swallow ~3 tablet|pill|bleach", "drink|drank|drunk ~3 bleach|poison|antifreeze",
+        "meningitis",
+        # a rash that does not fade under a glass (meningitis, sepsis)
+        "rash|spot|mark|blotch ~5 not fade|blanch", "non|not blanch|blanching ~ rash|spot|mark",
+        "non blanch|blanching", "rash|spot|mark|blotch ~12 glass", "glass ~6 rash|spot|mark",
+        "glass test",
+    ],
+    "other": [
+        "run|ran out of ~3 inhaler|drop|tablet|pill|medication|medicine|cream|spray",
+        "repeat|new|emergency prescription|medication|supply",
+        "need ~3 new|more|another|replacement|refill ~2 inhaler|drop|tablet|pill|medication"
+        "|medicine|cream|spray",
+        "temperature|temp ~3 normal|fine|ok|okay|down",
+        "covid|flu|coronavirus ~ vaccine|vaccination|jab|booster",
     ],
     "difficulty_breathing": [
         "breathless|breathlessness", "short|shortness of breath", "out of breath",
         "wheeze|wheezy|wheezing", "difficulty|trouble|problem|struggle|hard|difficult ~2 breathe",
-        "breathe ~2 difficult|hard|heavy|fast|funny|noisy|difficulty|problem",
-        "asthma|asthmatic", "inhaler|nebuliser|nebulizer", "tight|tightness ~2 chest",
+        "breathe ~2 difficult|hard|heavy|fast|funny|noisy|difficulty|problem|bad|awful"
+        "|terrible|laboured|rattly|strange|weird",
+        "puff|puffed out",
+        "asthma|asthmatic", "inhaler|nebuliser|nebulizer", "not get|getting enough air|breath",
+        "tight|tightness ~2 chest",
         "chest ~2 tight|tightness", "catch ~2 breath",
     ],
     "cough": ["cough|coughing|coughs", "chesty", "croup|croupy", "whoop|whooping"],
     "cold_flu": [
         "flu|influenza|flue", "a|the|bad|heavy|head|chest|stinking|nasty|horrible|awful"
         "|terrible|this|rotten|common|streaming|horrid cold",
-        "cold ~ symptom|virus|bug", "runny|blocked|stuffy|streaming|bunged nose",
+        "cold ~ symptom|virus|bug", "runny|blocked|stuffy|streaming|bunged|stuffed ~2 nose",
+        "bunged|stuffed up",
         "nose ~2 run|block|stuffy|streaming", "sneeze|sneezing", "sniffle|sniffles|snotty",
         "sore throat", "congest|congested|congestion", "ache all over", "achy all over",
-        "ache everywhere",
+        "ache everywhere", "covid|coronavirus",
     ],
     "fever": [
         "fever|feverish|pyrexia", "high|raise|raised|a|running|spike|spiking temperature",
         "temperature of", "temperature ~2 high|up|thirty|forty", "burn|burning up",
-        "hot to ?the touch", "temp|temps",
+        "hot to ?the touch", "temp|temps|temperature",
     ],
     "diarrhoea": [
         "diarrhoea|diarrhea|diarrhoe|diarrhoeal", "the run|runs", "=runs",
-        "loose|watery|runny stool|poo|bowel|motion", "squit|squits",
+        "loose|watery|runny stool|poo|bowel|motion", "squit|squits", "the trots",
+        "watery|runny|loose ~2 nappy|nappies", "nappy|nappies ~3 watery|runny|loose",
         "d and v", "gastroenteritis|gastro|norovirus",
     ],
     "vomiting": [
-        "vomit|vomiting|puke|puking|retch|retching", "be|get|keep sick", "sick everywhere",
+        "vomit|vomiting|puke|puking|retch|retching|spew|spewing|heave|heaving", "=sickness",
+        "chuck|chucking up", "be|get|keep sick", "sick everywhere",
         "sick ~2 all|again|everywhere|constantly|every", "throw ~2 up", "can not keep ~3 down",
         "bring|bringing ~2 up ~2 feed|milk|food", "projectile", "d and v",
         "gastroenteritis|gastro|norovirus", "sickness bug",
@@ -116,7 +149,8 @@ RULES: dict[str, list[str]] = {
         "rash|rashes", "spot|spotty", "hive|hives|welt|welts", "blotch|blotchy",
         "blister", "chickenpox|measles|eczema|scabies|impetigo|shingles|urticaria",
         "chicken pox", "itch|itchy skin", "skin ~2 itch|itchy|red|peel|peeling|bump",
-        "red mark|marks|patch|patches|bump|bumps|lump",
+        "red ~2 mark|marks|patch|patches|bump|bumps|lump|blotch|weal|welt",
+        "raised ~ bump|bumps|lump|lumps|welt|weal",
     ],
     "eye": [
         "eye|eyes|eyelid|eyeball|eyesight|eyelash", "vision", "conjunctivitis", "stye",
@@ -130,7 +164,7 @@ RULES: dict[str, list[str]] = {
         "sunburn|sunburnt|sunburned|sunstroke|heatstroke", "heat stroke|exhaustion|rash",
         "in the heat", "the heat", "too much sun", "hot weather", "heatwave", "heat wave",
         "overheat|overheated|overheating", "sun ~2 burn|burnt", "burn|burnt ~3 sun",
-        "out in the sun",
+        "out in the sun", "sun ~3 too long", "sun ~3 all day", "too long in the sun",
     ],
     "mental_health": [
         "anxiety|anxious|panic|depressed|depression|suicidal|suicide|psychosis|psychotic"
@@ -368,6 +402,6 @@ def _classify_text(rules: _Rules, text: str) -> tuple[set[str], list[Evidence]]:
             if negated:
                 continue
             labels.add(label)
-            if label == RED_FLAG:
+            if label in (RED_FLAG, "other"):
                 used.update(range(start, end))
     return labels, evidence
