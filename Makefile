@@ -24,12 +24,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Debian tools the tests drive: chromium (the dashboard's browser tests; never a
-# downloaded browser), espeak-ng and sox (speech the offline recogniser is measured on).
+# Debian tools the tests drive, as command:package: chromium (the dashboard's browser
+# tests; never a downloaded browser), espeak-ng and sox (speech the offline recogniser
+# is measured on), sipp from sip-tester (the SIPp scenarios run against each other).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-TOOLS := chromium espeak-ng sox
+TOOLS := chromium:chromium espeak-ng:espeak-ng sox:sox sipp:sip-tester
 test-tools:
-	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	@missing=""; for t in $(TOOLS); do \
+	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages for the tests:$$missing"; \
 	  $(SUDO) apt-get install -y -qq $$missing >/dev/null 2>&1 || \
