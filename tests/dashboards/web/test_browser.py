@@ -116,17 +116,33 @@ async def test_board_loads_and_follows_live_updates(page: Page, live: Live) -> N
     await page.evaluate("window.sameDocument = true")
 
     board = live.source.board_view
-    dental = replace(
+    dental = replace(  # the backlog has cleared: figures and status that agree
         board.providers[0],
         rag=Rag.GREEN,
-        figures=replace(board.providers[0].figures, waiting_now=12, longest_wait_s=30),
+        figures=replace(
+            board.providers[0].figures,
+            a03_answered=39,
+            b01_answered_60s=39,
+            b02_abandoned=1,
+            b06_mean_answer_s=12.0,
+            waiting_now=12,
+            longest_wait_s=30,
+        ),
         trend=(3, 4, 5, 6, 9),
     )
     pharmacy = ScopeRow(
         "provider", "pharmacy", "Pharmacy advice", Figures(a01_received=5), Rag.GREEN, (1, 4)
     )
     live.source.board_view = replace(board, providers=(dental, board.providers[1], pharmacy))
-    live.source.alert_views["a1"] = sample_alert("a1")
+    live.source.alert_views["a1"] = sample_alert(  # what keeps the system amber
+        "a1",
+        title="Abandonment above 3%",
+        severity="warning",
+        scope_kind="system",
+        scope="system",
+        value=0.05,
+        threshold=0.03,
+    )
     publish_view(live.hub, live.source.board_view)
     publish_view(live.hub, live.source.alert_views["a1"])
 
