@@ -112,7 +112,7 @@ class Settings(BaseSettings):
         True,
         description=(
             "run metrics, alerts, syndromic surveillance and the supervisors' pages here; "
-            "enable on one instance of a deployment"
+            "safe on every instance (each change is announced once); off where calls only"
         ),
     )
     public_health_recipients: str = Field(

@@ -9,9 +9,9 @@ alarm and lets a commissioner approve the proposed front-end message, which
 raises a live flag the routing scripts read. It also is the pages'
 ``DashboardSource``.
 
-Run it on **one** instance of a deployment (``URGENTLINE_DASHBOARDS_ENABLED``):
-every instance would otherwise raise its own copy of each alert. Metrics and
-counts are idempotent, so a second instance would only duplicate work.
+Several instances may run it on one database and Redis: each change is stored,
+and so announced, once (see ``AlertService`` and ``write_change``); metrics,
+counts and alarms are idempotent, so a second instance only repeats work.
 """
 
 from __future__ import annotations

@@ -96,6 +96,9 @@ class Transition:
     title: str
     recipients: tuple[str, ...]
     by: str | None = None
+    step: float = 0.0
+    """The least change an update must show over the stored value (the rule's
+    ``step``): another instance evaluating the same rule may have stored it."""
 
 
 @dataclass(slots=True)
@@ -296,4 +299,5 @@ def _transition(
         title=rule.title,
         recipients=rule.recipients,
         by=by,
+        step=rule.step,
     )

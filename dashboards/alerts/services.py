@@ -240,28 +240,33 @@ class AlertService:
             try:
                 written = await self._db.run(lambda s: write_raised(s, alert_id, t))
             except IntegrityError:
-                await self._adopt(t.key)
+                await self._adopt(t)
                 return None
             self._ids[t.key] = alert_id
             return written
         alert_id = self._ids.get(t.key, "")
         written_change = await self._db.run(lambda s: write_change(s, alert_id, t))
-        if written_change is None:
-            log.warning("alert %s %s: not open in SQL, skipped", alert_id or "?", t.kind.value)
+        if written_change is None:  # normal with several instances: another one stored it
+            log.info("alert %s %s: already stored, not announced", alert_id or "?", t.kind.value)
         if t.kind is TransitionKind.CLEARED:
             self._ids.pop(t.key, None)
         return written_change
 
-    async def _adopt(self, key: AlertKey) -> None:
-        """Another instance raised this alert first: follow its row, notify nothing."""
-        row = await self._db.run(lambda s: open_alert(s, key))
+    async def _adopt(self, t: Transition) -> None:
+        """Another instance raised this alert first: follow its row, notify no channel.
+
+        This instance's own pages are told, as they would be of its own alerts.
+        """
+        row = await self._db.run(lambda s: open_alert(s, t.key))
         if row is None:
             return
-        self._ids[key] = row.id
+        self._ids[t.key] = row.id
         self._engine.restore(
-            key, AlertState(row.state), since=aware(row.raised_at), value=row.value
+            t.key, AlertState(row.state), since=aware(row.raised_at), value=row.value
         )
         log.info("alert %s: already raised elsewhere, adopted", row.id)
+        if DASHBOARD in t.recipients:
+            self._hub.publish("alert", alert_json(view_of(row)))
 
 
 def _cleared_without_rule(row: Alert, now: datetime) -> Transition:

@@ -84,13 +84,24 @@ def write_raised(session: Session, alert_id: str, t: Transition) -> tuple[AlertV
 def write_change(session: Session, alert_id: str, t: Transition) -> tuple[AlertView, int] | None:
     """Apply an updated / acknowledged / cleared transition to an open alert.
 
+    Every instance evaluates the rules, so the same change can arrive twice;
+    only the first is stored, and only what is stored is announced.
+
     Returns:
         The alert after the change and the transition's id, or ``None`` when the
-        alert is not open (or, for an acknowledgement, no longer just raised).
+        alert is not open (or, for an acknowledgement, no longer just raised; for
+        an update, already within ``step`` of the stored value).
     """
     row = session.get(Alert, alert_id)
     if row is None or row.state not in OPEN:
         return None
+    if (
+        t.kind is TransitionKind.UPDATED
+        and row.value is not None
+        and t.value is not None
+        and abs(t.value - row.value) < t.step
+    ):
+        return None  # another instance stored (and announced) this change already
     if t.kind is TransitionKind.ACKNOWLEDGED:
         if row.state != "raised":
             return None

@@ -223,11 +223,50 @@ async def test_a_second_instance_follows_the_first_ones_alert(database: Database
     await one.service.start()
     await two.service.start()
     (raised,) = await one.service.tick(T0, Waits(dental=700))
-    assert await two.service.tick(T0, Waits(dental=700)) == []  # the open-alert index refuses
-    assert await two.delivered() == []
+    async with two.hub.subscribe() as board:
+        assert await two.service.tick(T0, Waits(dental=700)) == []  # the open-alert index refuses
+        shown: list[Update] = [board.get_nowait() for _ in range(board.qsize())]
+    assert await two.delivered() == []  # no channel hears it twice
+    assert [(u.kind, u.data["id"]) for u in shown] == [("alert", raised.id)]  # two's pages do
     (cleared,) = await two.service.tick(T0 + timedelta(seconds=5), Waits(dental=0))
     assert cleared.id == raised.id
     assert len(rows(database, Alert)) == 1
+
+
+async def test_two_instances_announce_each_change_once(database: Database) -> None:
+    """Both evaluate the same figures; the channels hear one raise, update and clear."""
+    clock = Clock()
+    one, two = Instance(database, [rule()], clock), Instance(database, [rule()], clock)
+    await one.service.start()
+    await two.service.start()
+    timeline = [(0, 700), (5, 900), (6, 905), (10, 0)]  # raise, a material rise, noise, clear
+    for seconds, wait in timeline:
+        at = T0 + timedelta(seconds=seconds)
+        first, second = (one, two) if seconds % 2 == 0 else (two, one)  # either may be first
+        await first.service.tick(at, Waits(dental=wait))
+        await second.service.tick(at, Waits(dental=wait))
+    heard = await one.delivered() + await two.delivered()
+    assert sorted(heard) == [("cleared", "dental"), ("raised", "dental"), ("updated", "dental")]
+    kinds = [t.kind for t in rows(database, AlertTransition)]
+    assert sorted(kinds) == ["cleared", "raised", "updated"]
+
+
+async def test_an_alert_raised_by_one_instance_is_acknowledged_on_another(
+    database: Database,
+) -> None:
+    clock = Clock()
+    one, two = Instance(database, [rule()], clock), Instance(database, [rule()], clock)
+    await one.service.start()
+    await two.service.start()
+    (raised,) = await one.service.tick(T0, Waits(dental=700))
+    await two.service.tick(T0, Waits(dental=700))  # two adopts the open alert
+    acknowledged = await two.service.acknowledge(raised.id, "supervisor-on-two")
+    assert (acknowledged.state, acknowledged.acknowledged_by) == (
+        "acknowledged",
+        "supervisor-on-two",
+    )
+    with pytest.raises(AlertNotRaised):
+        await one.service.acknowledge(raised.id, "supervisor-on-one")
 
 
 async def test_acknowledge(database: Database) -> None:
