@@ -35,10 +35,14 @@ def duration(seconds: float | None) -> str:
 
 
 def percent(rate: float | None) -> str:
-    """A 0..1 rate as a whole percentage (``0.904`` -> ``90%``)."""
+    """A 0..1 rate to one decimal, as the IUC ADC reports it (``0.946`` -> ``94.6%``).
+
+    Whole percentages would show 94.6 % as "95%" beside a 95 % standard it
+    fails, and 3.4 % as "3%" beside a 3 % threshold it breaches.
+    """
     if rate is None:
         return MISSING
-    return f"{round(rate * 100)}%"
+    return f"{rate * 100:.1f}".removesuffix(".0") + "%"
 
 
 def metric_value(metric: str, value: float | None) -> str:

@@ -16,7 +16,8 @@ export function duration(seconds) {
 
 export function percent(rate) {
   if (rate === null || rate === undefined) return MISSING;
-  return `${Math.round(rate * 100)}%`;
+  const text = (rate * 100).toFixed(1);
+  return `${text.endsWith(".0") ? text.slice(0, -2) : text}%`;
 }
 
 export function number(value) {

@@ -40,7 +40,9 @@ def test_duration_reads_back_as_the_same_seconds(seconds: int) -> None:
 
 
 def test_percent_and_metric_values() -> None:
-    assert percent(0.904) == "90%"
+    assert percent(0.904) == "90.4%"
+    assert percent(0.946) == "94.6%"  # not "95%" beside the 95 % standard it fails
+    assert percent(0.9) == "90%"
     assert percent(None) == MISSING
     assert metric_value("abandon_rate", 0.2) == "20%"
     assert metric_value("longest_wait_s", 754) == "12:34"
