@@ -42,7 +42,7 @@ class Claim:
     owner: str
     provider: str
     resume: str | None = None
-    """A released caller's promised call back, as ``CallSession.resume_state`` wrote it:
+    """A released caller's promised call back, as ``sessions.resume.resume_state`` wrote it:
     present when the owner handed the call over (shut down) so any instance can keep it."""
 
 

@@ -19,8 +19,9 @@ from typing import Any
 from callflow.ari import AriError, CallQueue, Resync, StasisStart
 from callflow.routing.queues import Claim
 from callflow.sessions import synthetic
+from callflow.sessions.deps import SessionDeps
 from callflow.sessions.resume import resumed_session
-from callflow.sessions.session import CallSession, SessionDeps
+from callflow.sessions.session import CallSession
 from callflow.sessions.signals import QueueOffer
 from ivr_scripts import Script
 
@@ -112,7 +113,7 @@ class SessionManager:
         live = {channel.id: channel for channel in resync.channels}
         for session in list(self._sessions.values()):
             self._spawn(session.reconcile(live))
-        known_legs = {s.current_leg for s in self._sessions.values()}
+        known_legs = {s.leg for s in self._sessions.values()}
         for channel_id, channel in live.items():
             if channel_id in self._sessions or channel_id in known_legs:
                 continue

@@ -27,7 +27,8 @@ from callflow.sessions.record import Outcome, utcnow
 from ivr_scripts import Script, commands
 
 if TYPE_CHECKING:
-    from callflow.sessions.session import CallSession, SessionDeps
+    from callflow.sessions.deps import SessionDeps
+    from callflow.sessions.session import CallSession
 
 VERSION = 1
 
@@ -35,14 +36,14 @@ VERSION = 1
 def resume_state(session: CallSession) -> str:
     """What another instance needs to keep this call's promised call back (JSON)."""
     facts = session.facts
-    decision = session._decision
+    decision = session.decision
     route = decision if isinstance(decision, commands.Route) else None
     state: dict[str, Any] = {
         "v": VERSION,
         "channel_id": facts.channel_id,
         "asterisk_id": facts.asterisk_id,
         "caller": facts.caller,
-        "callback": session._callback,
+        "callback": session.callbacks.number,
         "script": facts.script,
         "script_version": facts.script_version,
         "arrived_at": facts.arrived_at.isoformat(),
@@ -51,15 +52,15 @@ def resume_state(session: CallSession) -> str:
         "menu_path": list(facts.menu_path),
         "captured": list(facts.captured),
         "fallback_reason": facts.fallback_reason,
-        "chosen": session._chosen,
-        "score": session._score,
-        "classes": sorted(session._classes),
+        "chosen": session.chosen,
+        "score": session.score,
+        "classes": sorted(session.classes),
         "handoff_id": session.handoff_id,
         "repeat": {
-            "identified": session._repeat.identified,
-            "count": session._repeat.count,
-            "repeat": session._repeat.repeat,
-            "frequent": session._repeat.frequent,
+            "identified": session.repeat.identified,
+            "count": session.repeat.count,
+            "repeat": session.repeat.repeat,
+            "frequent": session.repeat.frequent,
         },
         "route": None
         if route is None
@@ -98,16 +99,16 @@ def resumed_session(
     facts.fallback_reason = state["fallback_reason"]
     facts.outcome = Outcome.IN_PROGRESS
     session.channel_id = ""  # released: the call back makes the new line
-    session._callback = state["callback"]
-    session._offer_made = True
-    session._chosen = state["chosen"]
-    session._score = float(state["score"])
-    session._classes = {PriorityClass(c) for c in state["classes"]}
+    session.callbacks.number = state["callback"]
+    session.callbacks.offer_made = True
+    session.chosen = state["chosen"]
+    session.score = float(state["score"])
+    session.classes = {PriorityClass(c) for c in state["classes"]}
     session.handoff_id = state["handoff_id"]
-    session._repeat = RepeatStatus(**state["repeat"])
+    session.repeat = RepeatStatus(**state["repeat"])
     route = state["route"]
     if route is not None:
-        session._decision = commands.Route(
+        session.decision = commands.Route(
             route["destination"],
             priority_s=route["priority_s"],
             tags=tuple(route["tags"]),
@@ -116,7 +117,7 @@ def resumed_session(
             pathway=route["pathway"],
         )
     waited = (utcnow() - facts.routed_at).total_seconds()
-    session._queued_since = asyncio.get_running_loop().time() - max(0.0, waited)
+    session.queued_since = asyncio.get_running_loop().time() - max(0.0, waited)
     return session
 
 

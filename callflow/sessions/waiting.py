@@ -107,7 +107,7 @@ class QueueCompanion:
     """Runs the queue-time activities of one call's wait (see the module docstring).
 
     It is part of the session, split out by phase: it uses the session's own
-    helpers (``_ari``, ``_new_id``, ``_check_caller_gone``) rather than copies.
+    helpers (``caller_request``, ``new_id``, ``check_caller_gone``) rather than copies.
     """
 
     def __init__(self, session: CallSession, settings: WaitingSettings) -> None:
@@ -149,13 +149,13 @@ class QueueCompanion:
         except Offered as offered:
             await self._stop_talking()
             return offered.offer
-        await self.session._hold_music()
+        await self.session.hold_music()
         return None
 
     # ------------------------------------------------------------------ activities
 
     async def _announce(self) -> None:
-        pathway = self.session._queued
+        pathway = self.session.queued
         if pathway is None:
             return
         estimate = await self.session.deps.queues.expected_wait_s(self.session.call_id, pathway)
@@ -165,7 +165,7 @@ class QueueCompanion:
 
     def _fields_to_ask(self) -> tuple[str, ...]:
         """The configured fields the script has not already captured."""
-        decision = self.session._decision
+        decision = self.session.decision
         have = {name for name, _value in decision.caller_data} if decision else set()
         return tuple(
             f for f in self.settings.capture_fields if not set(wanted_fields((f,))) <= have
@@ -173,7 +173,7 @@ class QueueCompanion:
 
     async def _capture(self) -> None:
         fields = self._fields_to_ask()
-        if not fields or not isinstance(self.session._decision, commands.Route):
+        if not fields or not isinstance(self.session.decision, commands.Route):
             return
         await self._play([f"{PROMPT}queue-details-ask"])
         heard = await self._record(fields, self.settings.capture_max_s)
@@ -192,10 +192,10 @@ class QueueCompanion:
                 kept.append((name, value))
         dropped = tuple(name for name, value in heard.values if (name, value) not in kept)
         heard = replace(heard, values=tuple(kept), missing=(*heard.missing, *dropped))
-        await self.session._note_heard(heard)
-        decision = self.session._decision
+        await self.session.note_heard(heard)
+        decision = self.session.decision
         if isinstance(decision, commands.Route):
-            self.session._decision = replace(
+            self.session.decision = replace(
                 decision, caller_data=(*decision.caller_data, *heard.values)
             )
 
@@ -218,10 +218,10 @@ class QueueCompanion:
         ari = session.deps.ari
         with contextlib.suppress(AriError):
             await ari.stop_moh(session.channel_id)
-        playback = session._new_id("pb")
+        playback = session.new_id("pb")
         session.deps.router.register(playback, session.queue)
         try:
-            await session._ari(ari.play(session.channel_id, media, playback_id=playback))
+            await session.caller_request(ari.play(session.channel_id, media, playback_id=playback))
         except AriError as exc:
             log.info("call %s: queue prompt not played (%s)", session.call_id, type(exc).__name__)
             return None
@@ -244,10 +244,10 @@ class QueueCompanion:
     ) -> Heard | str | None:
         """Record the caller's answer; a key in ``digits`` ends it and is returned instead."""
         session = self.session
-        name = session._new_id("rec")
+        name = session.new_id("rec")
         session.deps.router.register(name, session.queue)
         try:
-            await session._ari(
+            await session.caller_request(
                 session.deps.ari.record(
                     session.channel_id,
                     name=name,
@@ -273,7 +273,7 @@ class QueueCompanion:
                 return None
             if isinstance(item, RecordingFinished) and item.recording.name == name:
                 self._recording = None
-                return await session._hear(name, fields)
+                return await session.hear(name, fields)
             digit = self._digit(item, digits)
             if digit is not None:
                 await self._stop_talking()
@@ -288,7 +288,7 @@ class QueueCompanion:
             item = await asyncio.wait_for(self.session.queue.get(), remaining)
         except TimeoutError:
             return None
-        self.session._check_caller_gone(item)
+        self.session.check_caller_gone(item)
         if isinstance(item, QueueOffer):
             raise Offered(item)
         return item
