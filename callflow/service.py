@@ -128,6 +128,7 @@ class Service:
             queue_overflow_expected_s=self.settings.queue_overflow_expected_s,
             callback_offer_after_s=self.settings.callback_offer_after_s,
             callback_endpoint=self.settings.callback_endpoint,
+            callback_caller_id=self.settings.callback_caller_id,
             lookup_deadline_s=self.settings.lookup_deadline_ms / 1000,
             plans=self.plans,
             handoffs=self.handoffs,

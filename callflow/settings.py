@@ -74,6 +74,10 @@ class Settings(BaseSettings):
         "PJSIP/{number}@national111",
         description="ARI endpoint that rings a caller back; {number} is their E.164 number",
     )
+    callback_caller_id: str = Field(
+        '"NHS 111" <111>',
+        description="caller id a call back presents, so the caller knows who is ringing",
+    )
     queue_announce_first_s: float = Field(
         30.0, description="seconds in the queue before a caller first hears their place"
     )

@@ -20,7 +20,7 @@ Shape (``docs/handoff.md`` has a full example)::
     │                            the capture confidence; CLI as telecom
     ├── Encounter                class EMER, the call's period, call id as identifier
     ├── QuestionnaireResponse    menu path and self-assessment answers
-    └── Flag*                    care plan exists, repeat caller (count), red flag
+    └── Flag*                    care plan exists, repeat caller (count), red flag, call back failed
 
 Why R4B: ``fhir.resources`` 7/8 ships R5 at its top level and R4B (4.3.0) under
 ``fhir.resources.R4B``; there is no plain R4 (4.0.1) package. R4B changed no
@@ -225,6 +225,8 @@ class HandoffFacts:
         repeat_caller: the repeat-caller verdict with its count; ``None`` if not one.
         red_flag: a red-flag code raised in the IVR (e.g. ``chest-pain``).
         ended_at: when the call ended; ``None`` while it is still in progress.
+        contact_failed: why a call back the caller accepted did not reach them;
+            the provider is asked to try (a ``callback-failed`` Flag).
         script / script_version: the routing script that ran (the questionnaire).
         destination_name: the provider's display name.
     """
@@ -247,6 +249,7 @@ class HandoffFacts:
     repeat_caller: RepeatCaller | None = None
     red_flag: str | None = None
     ended_at: datetime | None = None
+    contact_failed: str | None = None
     script: str | None = None
     script_version: str | None = None
     destination_name: str | None = None
@@ -618,6 +621,12 @@ def _flags(facts: HandoffFacts, ids: _Ids) -> list[dict[str, Any]]:
     if facts.red_flag is not None:
         text = f"Red flag: {facts.red_flag}"
         flags.append(_flag(facts, ids, "red-flag", "clinical", "Red flag", text))
+    if facts.contact_failed is not None:
+        text = (
+            f"Call back not answered: {_clean(facts.contact_failed)}. "
+            "The caller chose a call back and is not on the line: please try to reach them."
+        )
+        flags.append(_flag(facts, ids, "callback-failed", "clinical", "Call back failed", text))
     return flags
 
 

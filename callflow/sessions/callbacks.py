@@ -99,6 +99,7 @@ class Callbacks:
                 channel_id=leg,
                 app=session.deps.app,
                 app_args=f"callback,{session.call_id}",
+                caller_id=session.deps.callback_caller_id,
                 timeout_s=int(session.deps.dial_timeout_s),
                 variables={"URGENTLINE_CALL_ID": session.call_id},
             )

@@ -46,5 +46,6 @@ class SessionDeps:
     expected_wait_check_s: float = 15.0
     callback_offer_after_s: float = 0.0
     callback_endpoint: str = "PJSIP/{number}@national111"
+    callback_caller_id: str = '"NHS 111" <111>'
     lookup_deadline_s: float = 0.15
     waiting: WaitingSettings = field(default_factory=WaitingSettings)

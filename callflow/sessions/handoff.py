@@ -40,8 +40,12 @@ def handoff_facts(
     repeat: RepeatStatus,
     plans: LookupResult | None,
 ) -> HandoffFacts | None:
-    """The handoff of a call that was connected to a destination, else None."""
-    if facts.destination is None or facts.connected_at is None:
+    """The handoff of a call connected to a destination, or promised a call back
+    that did not reach the caller (that provider must try); else None."""
+    if facts.destination is None:
+        return None
+    handed_off_at = facts.connected_at or (facts.ended_at if facts.unreached else None)
+    if handed_off_at is None:
         return None
     answers = decision.answers if decision is not None else ()
     stated = dict(decision.caller_data) if decision is not None else {}
@@ -53,7 +57,7 @@ def handoff_facts(
         destination=facts.destination,
         pathway=pathway or facts.destination,
         arrived_at=facts.arrived_at,
-        handed_off_at=facts.connected_at,
+        handed_off_at=handed_off_at,
         priority=priority,  # type: ignore[arg-type]
         caller_cli=None if facts.caller_withheld else normalise_cli(facts.caller),
         menu_path=tuple(facts.menu_path),
@@ -68,6 +72,7 @@ def handoff_facts(
         nhs_number_verified=False,
         demographics=_demographics(stated),
         ended_at=facts.ended_at,
+        contact_failed=facts.unreached,
         script=facts.script,
         script_version=facts.script_version,
     )

@@ -109,9 +109,15 @@ class QueuePhase:
                     await session.release(provider)
                     callback_tries += 1
                     if callback_tries >= CALLBACK_TRIES:
+                        # Promised and not reached: the case still goes to the provider
+                        # whose clinician was free, for them to try (never lose a call).
                         session.facts.outcome = Outcome.ABANDONED
                         session.facts.fallback_reason = f"callback-{failure.reason}"
                         session.facts.ended_by = "caller"
+                        session.facts.destination = provider
+                        session.facts.unreached = (
+                            f"{callback_tries} call backs not answered ({failure.reason})"
+                        )
                         return
                     continue
             try:

@@ -42,6 +42,9 @@ class CallFacts:
     fallback_reason: str | None = None
     ended_by: str | None = None
     captured: list[dict[str, object]] = field(default_factory=list)
+    unreached: str | None = None
+    """Why a caller promised a call back could not be reached; the handoff asks
+    the provider to try (the CallRecord keeps the outcome and reason code)."""
 
     @property
     def caller_withheld(self) -> bool:

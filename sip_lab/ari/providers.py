@@ -122,6 +122,7 @@ def originate(engine: Engine, req: OriginateRequest) -> Channel:
         app=req.app,
         args=args,
         behaviour=config.behaviour,
+        caller_id=req.caller_id,
     )
     timeout_s = req.timeout if req.timeout > 0 or req.timeout == -1 else DEFAULT_TIMEOUT_S
     engine.spawn(

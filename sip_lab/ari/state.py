@@ -270,6 +270,8 @@ class Origination:
     app: str | None
     args: list[str]
     behaviour: Behaviour
+    caller_id: str | None = None
+    """The ``callerId`` the app asked to present, as sent."""
     created_at: datetime = field(default_factory=utcnow)
     answered_at: datetime | None = None
     ended_at: datetime | None = None
@@ -285,6 +287,7 @@ class Origination:
             "app": self.app,
             "args": self.args,
             "behaviour": self.behaviour,
+            "caller_id": self.caller_id,
             "created_at": _iso(self.created_at),
             "answered_at": _iso(self.answered_at),
             "ended_at": _iso(self.ended_at),

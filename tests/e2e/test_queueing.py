@@ -7,7 +7,9 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
+from callflow.handoff.models import HandoffOutbox
 from callflow.routing.repeat import RepeatCallers
 from callflow.service import Service
 from callflow.storage import Database, RedisStore
@@ -175,6 +177,40 @@ async def test_a_call_back_promised_by_a_stopped_instance_is_kept_by_another(
     assert kinds.count("call.ended") == 1  # a wrote nothing; b wrote the one record
     originations = await lab.get("/originations")
     assert any(o.get("endpoint", "").startswith("PJSIP/+447700900411") for o in originations)
+
+
+async def test_a_call_back_nobody_answers_still_reaches_a_clinician_as_a_handoff(
+    sim: AriSimulator, database: Database, redis_store: RedisStore, lab: Lab
+) -> None:
+    """Three unanswered call backs: the call is not lost, the provider is asked to ring."""
+    number = "+447700900421"
+    await lab.send("PUT", f"/endpoints/PJSIP/{number}@national111", {"behaviour": "noanswer"})
+    settings = service_settings(sim, callback_offer_after_s=0.3, queue_capture_fields="")
+    async with Service(settings, db=database, redis=redis_store, script=fast_london()) as svc:
+        assert svc.events is not None and await svc.events.wait_connected(5)
+        await svc.queues.set_capacity("dental", 0)
+        channel = await lab.call(number, PRESS_1)
+        await lab.accept_call_back(channel)
+        await svc.queues.set_capacity("dental", 1)
+        assert svc.dispatcher is not None
+        svc.dispatcher.poke()
+        record = await record_for(svc, channel, timeout_s=30)
+        assert (await svc.queues.stats("dental")).waiting == 0  # the place is given up
+    assert (record.outcome, record.destination) == ("abandoned", "dental")
+    assert record.fallback_reason == "callback-destination-cause-19"  # 19: no answer
+    rings = [o for o in await lab.get("/originations") if number in o["endpoint"]]
+    assert len(rings) == 3 and {o["caller_id"] for o in rings} == {'"NHS 111" <111>'}
+    rows = await database.run(
+        lambda s: s.exec(select(HandoffOutbox).where(HandoffOutbox.call_id == record.call_id)).all()
+    )
+    (row,) = rows
+    assert row.provider == "dental"
+    flags = [
+        e["resource"]["code"] for e in row.payload["entry"]
+        if e["resource"]["resourceType"] == "Flag"
+    ]  # fmt: skip
+    assert [f["coding"][0]["code"] for f in flags] == ["callback-failed"]
+    assert "3 call backs not answered" in flags[0]["text"]
 
 
 async def test_a_queue_expected_to_take_too_long_overflows_to_the_fallback(

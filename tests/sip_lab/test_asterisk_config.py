@@ -157,6 +157,16 @@ def test_destinations_exist_in_pjsip_and_the_dialplan() -> None:
     assert any(v.startswith(f"{target.extension},{target.priority},") for _, v in route.entries)
 
 
+def test_call_backs_have_somewhere_to_go() -> None:
+    """``PJSIP/<number>@<endpoint>`` needs that endpoint to have an AOR with a contact."""
+    endpoint = Settings().callback_endpoint
+    assert endpoint.startswith("PJSIP/{number}@"), endpoint
+    name = endpoint.partition("@")[2]
+    sections = parse_conf("pjsip.conf")
+    aor = one(sections, one(sections, name, "endpoint").get("aors") or "", "aor")
+    assert (aor.get("contact") or "").startswith("sip:127.0.0.1:5076")
+
+
 def test_pjsip_feed_and_providers() -> None:
     sections = parse_conf("pjsip.conf")
     transport = one(sections, "transport-udp", "transport")

@@ -116,6 +116,7 @@ def handoff_facts(draw: st.DrawFn) -> HandoffFacts:
             )
         ),
         red_flag=draw(st.none() | codes),
+        contact_failed=draw(st.none() | free_text),
         script=draw(st.none() | codes),
         script_version=draw(st.none() | st.from_regex(r"[0-9]{1,3}", fullmatch=True)),
         destination_name=draw(st.none() | free_text),
@@ -170,6 +171,7 @@ def test_every_handoff_validates_as_a_fhir_message_bundle(facts: HandoffFacts) -
     assert ("care-plan" in flags) == (facts.care_plan is not None)
     assert ("repeat-caller" in flags) == (facts.repeat_caller is not None)
     assert ("red-flag" in flags) == (facts.red_flag is not None)
+    assert ("callback-failed" in flags) == (facts.contact_failed is not None)
     only(bundle, "Encounter")
     only(bundle, "QuestionnaireResponse")
 
@@ -241,6 +243,18 @@ def test_withheld_anonymous_caller_with_nothing_known() -> None:
     assert resources(bundle, "Flag") == []
     assert only(bundle, "Encounter")["status"] == "in-progress"
     assert "item" not in only(bundle, "QuestionnaireResponse")
+
+
+def test_a_call_back_that_did_not_reach_the_caller_asks_the_provider_to_try() -> None:
+    facts = replace(patient_facts(), contact_failed="3 call backs not answered (noanswer)")
+    (flag,) = [
+        f
+        for f in resources(build_bundle(facts), "Flag")
+        if f["code"]["coding"][0]["code"] == "callback-failed"
+    ]
+    assert flag["category"][0]["coding"][0]["code"] == "clinical"
+    assert flag["code"]["text"].startswith("Call back not answered: 3 call backs not answered")
+    assert "please try to reach them" in flag["code"]["text"]
 
 
 def test_verified_nhs_number_and_no_stated_demographics() -> None:
