@@ -61,6 +61,7 @@ from dashboards.views import (
     SyndromicView,
 )
 from dashboards.web import History, publish_view, setup_dashboard
+from dashboards.web.formatting import area as area_label
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +251,10 @@ class Dashboards:
         view = AlertView(
             id=alarm.id[:64],
             rule=f"syndromic-{alarm.detector}",
-            title=f"Syndromic alarm: {alarm.indicator.replace('_', ' ')} calls in {alarm.area}",
+            title=(
+                f"Syndromic alarm: {alarm.indicator.replace('_', ' ')} calls "
+                f"in {area_label(alarm.area)}"
+            ),
             severity="warning",
             scope_kind="area",
             scope=alarm.area,

@@ -106,6 +106,12 @@ class AlertView:
     cleared_at: datetime | None = None
 
 
+ALL_AREAS = "ALL"
+"""The syndromic cell every call also counts in, so the detectors see a rise spread
+too thin across districts to stand out in any one (a citywide norovirus season).
+Upper case and digit-free: no postcode district or pathway id is spelled so."""
+
+
 @dataclass(frozen=True, slots=True)
 class IndicatorCell:
     """Counts of one syndromic indicator in one area."""

@@ -2,7 +2,8 @@
 
 A routed call is counted once per indicator it carries, in its postcode
 district (``area``) or, when the caller gave no postcode, under its pathway id
-(the provider's id is the fallback area). The call's id goes into
+(the provider's id is the fallback area), and again under ``ALL`` (every area
+together). The call's id goes into
 ``syndromic_call`` in the same transaction as the increments, with
 ``ON CONFLICT DO NOTHING``: when the stream delivers an event again (it is
 at-least-once), the insert finds the id and nothing is counted twice. Calls
@@ -34,6 +35,7 @@ from dashboards.syndromic.models import (
     SyndromicHourly,
 )
 from dashboards.syndromic.sql import aware, insert_for
+from dashboards.views import ALL_AREAS
 
 UNKNOWN_AREA = "unknown"
 _LABEL_MAX = 64
@@ -111,9 +113,10 @@ class CountStore:
             return False
         day = call.at.astimezone(self._zone).date()
         for indicator in call.indicators:
-            keys = {"indicator": indicator, "area": call.area}
-            self._increment(session, HOURLY, keys | {"hour": hour_start(call.at)})
-            self._increment(session, DAILY, keys | {"day": day})
+            for area in areas_of(call.area):
+                keys = {"indicator": indicator, "area": area}
+                self._increment(session, HOURLY, keys | {"hour": hour_start(call.at)})
+                self._increment(session, DAILY, keys | {"day": day})
         return True
 
     @staticmethod
@@ -238,8 +241,14 @@ class CountStore:
         counts: dict[Cell, int] = defaultdict(int)
         for area, indicators in await self._db.run(read):
             for indicator in indicators.split(","):
-                counts[Cell(indicator, area)] += 1
+                for cell_area in areas_of(area):
+                    counts[Cell(indicator, cell_area)] += 1
         return dict(counts)
+
+
+def areas_of(area: str) -> tuple[str, ...]:
+    """The areas a call in ``area`` is counted in: its own, and all areas."""
+    return (area, ALL_AREAS) if area != ALL_AREAS else (area,)
 
 
 def _fill(rows: Iterable[tuple[Cell, int, int]], size: int) -> dict[Cell, Counts]:

@@ -65,7 +65,7 @@ from dashboards.syndromic.proposals import (
 )
 from dashboards.syndromic.rules import MessageRules
 from dashboards.syndromic.settings import SyndromicSettings
-from dashboards.views import IndicatorCell, ProposalView, SyndromicView
+from dashboards.views import ALL_AREAS, IndicatorCell, ProposalView, SyndromicView
 
 __all__ = ["AUTO", "Clock", "OnAlarm", "RaiseFlag", "SyndromicMonitor"]
 
@@ -355,7 +355,7 @@ class SyndromicMonitor:
         self, session: Session, findings: list[Finding], now: datetime, day_start: datetime
     ) -> list[_Recorded]:
         recorded: list[_Recorded] = []
-        for finding in findings:
+        for finding in _without_explained_totals(session, findings, day_start.date()):
             alarm = record_alarm(session, finding, now)
             if alarm is None:
                 continue
@@ -404,6 +404,20 @@ class SyndromicMonitor:
                 {"proposal": proposal_id, "status": status_at(proposal, now).value},
             )
         return proposal_view(proposal, now)
+
+
+def _without_explained_totals(
+    session: Session, findings: list[Finding], today: date
+) -> list[Finding]:
+    """Drop the all-areas findings of indicators an area already alarms on today.
+
+    A rise in one district lifts the all-areas total too; the district's alarm
+    says where, so a second alarm (and proposal) for the total would be noise.
+    The total alarms alone when the rise is spread too thin for any one area.
+    """
+    local = {f.indicator for f in findings if f.area != ALL_AREAS}
+    local |= {a.indicator for a in alarms_since(session, today) if a.area != ALL_AREAS}
+    return [f for f in findings if f.area != ALL_AREAS or f.indicator not in local]
 
 
 def _first_full_day(started: datetime, settings: SyndromicSettings) -> date:

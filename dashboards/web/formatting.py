@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from dashboards.views import Rag
+from dashboards.views import ALL_AREAS, Rag
 
 MISSING = "\u2013"  # en dash
 """Shown for a figure with no data (a rate over zero calls, no answered call yet)."""
@@ -79,3 +79,8 @@ def clock(moment: datetime | None, zone: tzinfo, *, seconds: bool = False) -> st
 def rag_label(rag: Rag) -> str:
     """The status in words, shown beside its colour."""
     return RAG_LABELS[rag]
+
+
+def area(code: str) -> str:
+    """An area as people say it: the all-areas cell by name, districts as they are."""
+    return "All areas" if code == ALL_AREAS else code

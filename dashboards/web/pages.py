@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from callflow.auth import Role, require
-from dashboards.views import Figures, IndicatorCell
+from dashboards.views import ALL_AREAS, Figures, IndicatorCell
 from dashboards.web import charts
 from dashboards.web.formatting import clock, duration, number, percent
 from dashboards.web.rendering import render_page
@@ -137,7 +137,8 @@ class IndicatorGrid:
 
     @classmethod
     def of(cls, cells: Sequence[IndicatorCell]) -> IndicatorGrid:
-        areas = tuple(sorted({c.area for c in cells}))
+        # All areas first, then the districts and pathways.
+        areas = tuple(sorted({c.area for c in cells}, key=lambda a: (a != ALL_AREAS, a)))
         by_indicator: dict[str, dict[str, IndicatorCell]] = defaultdict(dict)
         for cell in cells:
             by_indicator[cell.indicator][cell.area] = cell

@@ -72,6 +72,7 @@ def setup_dashboard(
         number=formatting.number,
         metric_value=formatting.metric_value,
         rag_label=formatting.rag_label,
+        area=formatting.area,
         sparkline=charts.sparkline_points,
         clock=lambda moment, seconds=False: formatting.clock(moment, zone, seconds=seconds),
     )

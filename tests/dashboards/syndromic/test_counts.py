@@ -11,6 +11,7 @@ from callflow.events import CallEvent, CallEventType
 from callflow.storage import Database
 from dashboards.syndromic import Cell, CountStore, SyndromicMonitor
 from dashboards.syndromic.counts import local_midnight, routed_call
+from dashboards.views import ALL_AREAS
 from tests.dashboards.syndromic.kit import Clock, routing
 
 LONDON = ZoneInfo("Europe/London")
@@ -51,6 +52,9 @@ async def test_counts_per_hour_and_day_once_per_call(database: Database) -> None
         Cell("diarrhoea", "SE15"): [0, 1],
         Cell("vomiting", "SE15"): [0, 2],
         Cell("cough", "dental"): [0, 1],
+        Cell("diarrhoea", ALL_AREAS): [0, 1],
+        Cell("vomiting", ALL_AREAS): [0, 2],
+        Cell("cough", ALL_AREAS): [0, 1],
     }
     hourly = await store.hourly(T0.replace(minute=0), T0.replace(minute=0) + timedelta(hours=4))
     assert list(hourly[Cell("vomiting", "SE15")]) == [1, 1, 0, 0]  # 09:15 and 10:05
@@ -96,7 +100,7 @@ async def test_last_hour_is_a_sliding_hour(database: Database) -> None:
         )
         assert call is not None
         await store.record(call)
-    assert await store.last_hour(now) == {Cell("rash", "W1"): 3}
+    assert await store.last_hour(now) == {Cell("rash", "W1"): 3, Cell("rash", ALL_AREAS): 3}
 
 
 async def test_the_monitor_counts_only_routing_events(monitor: SyndromicMonitor) -> None:

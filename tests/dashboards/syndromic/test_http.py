@@ -75,6 +75,8 @@ async def test_supervisors_read_the_view(
     assert {(c["indicator"], c["area"], c["today"], c["alarm"]) for c in body["cells"]} == {
         ("diarrhoea", "SE15", 30, True),
         ("vomiting", "SE15", 30, True),
+        ("diarrhoea", "ALL", 30, False),  # the same rise: SE15's alarm says where
+        ("vomiting", "ALL", 30, False),
     }
     assert {a["detector"] for a in body["alarms"]} == {"cusum"}
     assert [(p["flag"], p["status"]) for p in body["proposals"]] == [("dv_surge", "proposed")]

@@ -19,6 +19,7 @@ from dashboards.syndromic import (
     SyndromicMonitor,
 )
 from dashboards.syndromic.models import SyndromicCall, SyndromicDaily
+from dashboards.views import ALL_AREAS
 from tests.dashboards.syndromic.kit import NOW, Clock, Hooks, routing
 
 
@@ -64,6 +65,23 @@ async def test_a_sudden_outbreak_with_no_history_alarms_within_the_hour(
     assert await monitor.evaluate(NOW + timedelta(minutes=1)) == []
     assert len(hooks.alarms) == 2
     assert len((await monitor.view(NOW)).proposals) == 1
+
+
+async def test_a_rise_spread_thin_across_districts_alarms_for_all_areas(
+    monitor: SyndromicMonitor, hooks: Hooks
+) -> None:
+    """Two calls in each of twelve districts: no district alarms, the total does."""
+    await quiet_morning(monitor)
+    for district in range(1, 13):
+        await burst(monitor, 2, f"SE{district}", prefix=f"dv-se{district}")
+    alarms = await monitor.evaluate(NOW)
+
+    assert {(a.indicator, a.area, a.observed) for a in alarms} == {
+        ("diarrhoea", ALL_AREAS, 24),
+        ("vomiting", ALL_AREAS, 24),
+    }
+    view = await monitor.view(NOW)
+    assert [(p.flag, p.area) for p in view.proposals] == [("dv_surge", ALL_AREAS)]
 
 
 async def test_two_calls_are_not_an_outbreak(monitor: SyndromicMonitor, hooks: Hooks) -> None:
