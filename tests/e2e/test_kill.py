@@ -214,10 +214,13 @@ def serve_env(
     sim: AriSimulator,
     database: Database,
     redis_store: RedisStore,
-    script_path: Path,
+    tmp_path: Path,
     provider: Provider,
     **handoff: str,
 ) -> dict[str, str]:
+    """The child's environment: the test's stores, simulator, provider and SCRIPT."""
+    script_path = tmp_path / "kill-test.yaml"
+    script_path.write_text(SCRIPT, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("URGENTLINE_")}
     env.update(
         URGENTLINE_ARI_URL=sim.base_url,
@@ -238,6 +241,18 @@ def serve_env(
         env.update(URGENTLINE_REDIS_URL=redis_store.url, URGENTLINE_REDIS_PREFIX=redis_store.prefix)
     env.update({f"URGENTLINE_HANDOFF_{k.upper()}": v for k, v in handoff.items()})
     return env
+
+
+async def start_child(
+    env: dict[str, str], tmp_path: Path, spawn: list[ServeProcess]
+) -> ServeProcess:
+    """``urgentline serve`` with ``env`` in an empty folder, ready (ARI socket up)."""
+    workdir = tmp_path / "serve"
+    workdir.mkdir()
+    child = ServeProcess(env, workdir)
+    spawn.append(child)
+    await child.wait_ready()
+    return child
 
 
 # -- reading the database -----------------------------------------------------------
@@ -305,14 +320,8 @@ async def call_then_kill(
     **handoff: str,
 ) -> Killed:
     """Serve in a child, end one routed call, SIGKILL the child once ``kill_when`` holds."""
-    script_path = tmp_path / "kill-test.yaml"
-    script_path.write_text(SCRIPT, encoding="utf-8")
-    workdir = tmp_path / "serve"
-    workdir.mkdir()
-    env = serve_env(sim, database, redis_store, script_path, provider, **handoff)
-    child = ServeProcess(env, workdir)
-    spawn.append(child)
-    await child.wait_ready()
+    env = serve_env(sim, database, redis_store, tmp_path, provider, **handoff)
+    child = await start_child(env, tmp_path, spawn)
     channel = await lab.call(CALLER)  # stays on: the provider hangs up after its hold
 
     async def due() -> tuple[CallRecord, HandoffOutbox] | None:
@@ -548,12 +557,8 @@ async def test_a_call_back_promised_by_a_killed_instance_is_made_by_another(
     if redis_store.embedded:
         pytest.skip("the child's embedded Redis dies with it; a deployment shares one Redis")
     provider.status = 200
-    script_path = tmp_path / "kill-test.yaml"
-    script_path.write_text(SCRIPT, encoding="utf-8")
-    workdir = tmp_path / "serve"
-    workdir.mkdir()
     waiting = {"callback_offer_after_s": "0.3", "queue_capture_fields": "", "instance": "a"}
-    env = serve_env(sim, database, redis_store, script_path, provider)
+    env = serve_env(sim, database, redis_store, tmp_path, provider)
     env.update({f"URGENTLINE_{k.upper()}": v for k, v in waiting.items()})
     env["URGENTLINE_DASHBOARDS_ENABLED"] = "false"
     survivor = Service(
@@ -568,9 +573,7 @@ async def test_a_call_back_promised_by_a_killed_instance_is_made_by_another(
     async with stopped_within(survivor, STOP_TIMEOUT_S):
         assert survivor.events is not None and await survivor.events.wait_connected(5)
         await survivor.queues.set_capacity(PROVIDER, 0)  # every clinician busy
-        child = ServeProcess(env, workdir)
-        spawn.append(child)
-        await child.wait_ready()
+        child = await start_child(env, tmp_path, spawn)
         channel = await lab.call(CALLER)
         await lab.accept_call_back(channel)
         await child.kill()
