@@ -282,6 +282,26 @@ class AriClient:
         data = await self._request("GET", template, {"applicationName": app})
         return self._model(Application, data, f"GET {template}")
 
+    async def subscribe(self, app: str, event_sources: Sequence[str]) -> Application:
+        """``POST /applications/{applicationName}/subscription?eventSource=...``.
+
+        E.g. ``subscribe(app, ["channel:<id>"])`` right after originating a leg
+        into the dialplan, so that its Dial and hangup events reach ``app``
+        before (or without) its ``StasisStart``.
+
+        Raises:
+            AriNotFound: No such application.
+            AriUnprocessable: An event source does not exist (the channel is gone).
+        """
+        template = "/applications/{applicationName}/subscription"
+        data = await self._request(
+            "POST",
+            template,
+            {"applicationName": app},
+            params={"eventSource": _join(event_sources)},
+        )
+        return self._model(Application, data, f"POST {template}")
+
     # -- channels --------------------------------------------------------------
 
     async def list_channels(self) -> list[Channel]:
@@ -412,23 +432,38 @@ class AriClient:
         endpoint: str,
         *,
         channel_id: str,
-        app: str,
+        app: str | None = None,
         app_args: str = "",
+        context: str | None = None,
+        extension: str | None = None,
+        priority: int | None = None,
         caller_id: str | None = None,
         timeout_s: int = 30,
         variables: Mapping[str, str] | None = None,
         originator: str | None = None,
     ) -> Channel:
-        """``POST /channels/{channelId}`` (originateWithId): dial ``endpoint`` into ``app``.
+        """``POST /channels/{channelId}`` (originateWithId): dial ``endpoint``.
+
+        Give either ``app`` (the answered channel enters that Stasis application
+        straight away) or ``extension`` (it runs the dialplan there). They are not
+        interchangeable: Asterisk hangs a channel originated into an ``app`` up as
+        soon as it leaves Stasis, so ``continue_in_dialplan`` cannot hand it to a
+        dialplan route (``ari_originate_dial()``). A leg that may need that, such as a
+        call back, is originated into a dialplan context that runs ``Stasis()``.
 
         Register ``channel_id`` with the router before calling: the new channel's
-        Dial/StasisStart events may arrive before this returns.
+        Dial/StasisStart events may arrive before this returns. With ``app`` the
+        application is subscribed to the channel from the start; with ``extension``
+        only once the channel enters Stasis (see :meth:`subscribe`).
 
         Args:
             endpoint: E.g. ``"PJSIP/provider-a/sip:+441234@trunk"``.
             channel_id: Client-chosen unique id of the new channel.
             app: Stasis application the answered channel enters.
-            app_args: Comma-separated ``StasisStart.args``.
+            app_args: Comma-separated ``StasisStart.args`` (with ``app`` only).
+            context: Dialplan context the answered channel runs (with ``extension``).
+            extension: Dialplan extension the answered channel runs.
+            priority: Dialplan priority (default 1).
             caller_id: Caller id to present, e.g. ``'"NHS 111" <111>'``.
             timeout_s: Seconds to wait for an answer.
             variables: Channel variables, sent as the JSON body.
@@ -438,9 +473,12 @@ class AriClient:
             The new channel (state ``Down``; it enters Stasis when answered).
 
         Raises:
+            ValueError: Neither or both of ``app`` and ``extension``.
             AriBadRequest: Bad endpoint. AriConflict: ``channel_id`` in use.
             AriServerError: E.g. unknown technology ("Allocation failed").
         """
+        if (app is None) == (extension is None):
+            raise ValueError("originate needs exactly one of app and extension")
         template = "/channels/{channelId}"
         data = await self._request(
             "POST",
@@ -449,7 +487,10 @@ class AriClient:
             params={
                 "endpoint": endpoint,
                 "app": app,
-                "appArgs": app_args or None,
+                "appArgs": (app_args or None) if app is not None else None,
+                "context": context,
+                "extension": extension,
+                "priority": priority,
                 "callerId": caller_id,
                 "timeout": timeout_s,
                 "originator": originator,
@@ -522,7 +563,9 @@ class AriClient:
             terminate_on: DTMF that ends it: ``none``, ``any``, ``*`` or ``#``.
 
         Raises:
-            AriUnprocessable: ``name`` exists and ``if_exists`` is ``fail``.
+            AriNotFound: Channel gone. AriConflict: not in Stasis, or a recording
+            ``name`` is running or exists with ``if_exists`` ``fail``.
+            AriUnprocessable: ``format`` is unknown to Asterisk.
         """
         template = "/channels/{channelId}/record"
         data = await self._request(
@@ -562,6 +605,26 @@ class AriClient:
         data: bytes = await self._request("GET", template, {"recordingName": name}, decode=False)
         return data
 
+    async def discard_recording(self, name: str) -> bool:
+        """Make sure no file of recording ``name`` stays on Asterisk.
+
+        Asterisk keeps every recording in its spool until someone deletes it, the
+        partial one of a caller who hung up included. A recording still running
+        is cancelled (``DELETE /recordings/live/{recordingName}``, which deletes
+        its file); a stored one is deleted (``DELETE /recordings/stored/{recordingName}``).
+
+        Returns:
+            True if Asterisk had it (live or stored), False if neither existed.
+        """
+        found = False
+        for template in ("/recordings/live/{recordingName}", "/recordings/stored/{recordingName}"):
+            try:
+                await self._request("DELETE", template, {"recordingName": name})
+            except AriNotFound:
+                continue
+            found = True
+        return found
+
     async def create_bridge(
         self, bridge_id: str, bridge_type: str = "mixing", name: str | None = None
     ) -> Bridge:
@@ -600,9 +663,14 @@ class AriClient:
     async def add_to_bridge(self, bridge_id: str, channel_ids: Sequence[str]) -> None:
         """``POST /bridges/{bridgeId}/addChannel``.
 
+        A channel already in another bridge is moved. Asterisk answers only once
+        each channel's earlier commands have run, so the reply waits for a prompt
+        still playing on one of them: stop it first.
+
         Raises:
-            AriNotFound: Bridge or channel gone. AriConflict: a channel is not in Stasis.
-            AriUnprocessable: A channel is already in a bridge.
+            AriNotFound: The bridge is gone. AriBadRequest: a channel is gone (400
+            "Channel not found", not 404). AriConflict: the bridge is not in Stasis,
+            or a channel is being recorded. AriUnprocessable: a channel is not in Stasis.
         """
         await self._request(
             "POST",
@@ -615,7 +683,8 @@ class AriClient:
         """``POST /bridges/{bridgeId}/removeChannel``.
 
         Raises:
-            AriNotFound: Bridge gone. AriUnprocessable: a channel is not in this bridge.
+            AriNotFound: Bridge gone. AriBadRequest: a channel is gone.
+            AriUnprocessable: a channel is not in this bridge.
         """
         await self._request(
             "POST",

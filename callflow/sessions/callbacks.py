@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
 
-from callflow.ari import AriError, AriNotFound
+from callflow.ari import AriError, AriNotFound, AriUnprocessable
 from callflow.events import CallEventType
 from callflow.routing.repeat import normalise_cli
 from callflow.sessions.errors import CallerGone, RouteFailed
@@ -86,26 +86,44 @@ class Callbacks:
             log.info("call %s: caller already gone at callback", session.call_id)
 
     async def call_back(self) -> None:
-        """The place came up: ring the caller back, who becomes the call's channel again."""
+        """The place came up: ring the caller back, who becomes the call's channel again.
+
+        The leg is originated into the dialplan context ``callback_context``, which
+        runs ``Stasis(<app>,callback,<call id>)``, not straight into the app:
+        Asterisk hangs up a channel originated into an app the moment it leaves
+        Stasis, so the last resort's ``continue`` would drop the caller instead of
+        handing them to the default route (and with no app connected when they
+        answer, the dialplan sends them there too). The app subscribes to the leg
+        at once so that a busy or unanswered call back is heard about.
+        """
         session = self.session
+        deps = session.deps
         assert self.number is not None
-        endpoint = session.deps.callback_endpoint.format(number=self.number)
+        endpoint = deps.callback_endpoint.format(number=self.number)
         leg = session.new_id("cb")
-        session.deps.router.register(leg, session.queue)
+        deps.router.register(leg, session.queue)
         session.leg = leg
         try:
-            await session.deps.ari.originate(
+            await deps.ari.originate(
                 endpoint,
                 channel_id=leg,
-                app=session.deps.app,
-                app_args=f"callback,{session.call_id}",
-                caller_id=session.deps.callback_caller_id,
-                timeout_s=int(session.deps.dial_timeout_s),
-                variables={"URGENTLINE_CALL_ID": session.call_id},
+                context=deps.callback_context,
+                extension="s",
+                caller_id=deps.callback_caller_id,
+                timeout_s=int(deps.dial_timeout_s),
+                variables={"URGENTLINE_CALL_ID": session.call_id, "URGENTLINE_APP": deps.app},
             )
         except AriError as exc:
             session.leg = None
             raise RouteFailed(f"callback-originate-{exc.status or 'unavailable'}") from exc
+        try:
+            await deps.ari.subscribe(deps.app, [f"channel:{leg}"])
+        except AriUnprocessable as exc:
+            session.leg = None  # the call back failed before we could listen to it
+            raise RouteFailed("callback-gone") from exc
+        except AriError as exc:
+            # Its StasisStart still comes; a failure is then noticed at the deadline.
+            log.warning("call %s: call back not watched (%s)", session.call_id, type(exc).__name__)
         await session.connecting.wait_answer(leg)
         session.leg = None
         session.channel_id = leg

@@ -47,5 +47,7 @@ class SessionDeps:
     callback_offer_after_s: float = 0.0
     callback_endpoint: str = "PJSIP/{number}@national111"
     callback_caller_id: str = '"NHS 111" <111>'
+    callback_context: str = "urgentline-callback"
+    """Dialplan context a call back is originated into (it runs ``Stasis()``)."""
     lookup_deadline_s: float = 0.15
     waiting: WaitingSettings = field(default_factory=WaitingSettings)

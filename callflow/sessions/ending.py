@@ -57,6 +57,9 @@ class Ending:
                 await session.deps.ari.destroy_bridge(session.bridge)
             except AriError:
                 log.info("call %s: bridge already gone", session.call_id)
+        # Recordings nobody listened to (the caller hung up, or answered with a key).
+        for name in sorted(session.recordings):
+            await session.discard_recording(name)
         session.deps.router.forget_queue(session.queue)
 
     async def finish(self) -> None:

@@ -83,6 +83,7 @@ class ScriptPhase:
             case commands.Capture(ref=ref, fields=fields, max_seconds=max_seconds):
                 name = session.new_id("rec")
                 session.deps.router.register(name, session.queue)
+                session.recording_started(name)
                 self._captures[name] = (ref, fields)
                 try:
                     await session.caller_request(
@@ -155,6 +156,11 @@ class ScriptPhase:
             ref = self.playbacks.pop(item.playback.id, None)
             if ref is not None:
                 self._refs.pop(ref, None)
+                if item.playback.state == "failed":
+                    # Asterisk 22 could not play it (a sound file that is not there):
+                    # the caller heard nothing, so the script must not go on as if.
+                    log.warning("call %s: prompt not played (failed)", self.session.call_id)
+                    return events.CommandFailed(ref, "playback-failed")
                 return events.PlaybackFinished(ref)
         elif isinstance(item, ChannelDtmfReceived) and item.channel.id == self.session.channel_id:
             last = self._last_dtmf

@@ -109,19 +109,32 @@ class SessionManager:
             log.info("orphan leg %s already gone", channel_id)
 
     async def on_resync(self, resync: Resync) -> None:
-        """Socket hook after every (re)connect: reconcile sessions with Asterisk's view."""
+        """Socket hook after every (re)connect: reconcile sessions with Asterisk's view.
+
+        ``resync.channels`` holds every channel our app is subscribed to, which is
+        more than the channels in Stasis: legs we originated are subscribed while
+        they ring and until they are destroyed (a call back handed to the dialplan
+        included). Only a channel in Stasis in our app that no session holds (as
+        its caller, its call back or its provider leg) is adopted.
+        """
+        app = self.deps.app
         live = {channel.id: channel for channel in resync.channels}
-        for session in list(self._sessions.values()):
+        sessions = list(self._sessions.values())
+        for session in sessions:
             self._spawn(session.reconcile(live))
-        known_legs = {s.leg for s in self._sessions.values()}
+        known = {s.channel_id for s in sessions} | {s.leg for s in sessions}
         for channel_id, channel in live.items():
-            if channel_id in self._sessions or channel_id in known_legs:
+            if channel_id in known:
                 continue
-            if channel.dialplan and channel.dialplan.app_data.split(",")[1:2] == ["dialed"]:
+            if not channel.in_stasis_app(app):
+                # Still ringing (it will enter Stasis when answered, and StasisStart
+                # deals with it then), or already in the dialplan: not ours to route.
+                continue
+            if channel.dialplan.app_data.split(",")[1:2] == ["dialed"]:
                 self._spawn(self._hangup_orphan(channel_id))
                 continue
             log.warning("adopting channel %s found in our app after resync", channel_id)
-            queue = self._start(synthetic.stasis_start(self.deps.app, channel), adopted=True)
+            queue = self._start(synthetic.stasis_start(app, channel), adopted=True)
             self.deps.router.register(channel_id, queue)
 
     async def drain(self, timeout_s: float = 10.0) -> None:

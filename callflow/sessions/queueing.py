@@ -40,6 +40,12 @@ class QueuePhase:
 
     def __init__(self, session: CallSession) -> None:
         self.session = session
+        self._companion: QueueCompanion | None = None
+
+    @property
+    def talking(self) -> str | None:
+        """The playback the queue companion is waiting on, if any (for a resync)."""
+        return self._companion.playback if self._companion is not None else None
 
     async def route(self, decision: commands.Route) -> None:
         """Queue the call on its pathway and connect it to the first free clinician.
@@ -157,7 +163,7 @@ class QueuePhase:
         if deps.queue_overflow_expected_s > 0:
             # Soon after joining (a known long queue is left at once), then periodically.
             estimate_at = loop.time() + 1.0
-        companion = QueueCompanion(session, deps.waiting)
+        companion = self._companion = QueueCompanion(session, deps.waiting)
         while True:
             due = [
                 t for t in (overflow_at, offer_at, estimate_at, companion.due_at) if t is not None

@@ -124,6 +124,7 @@ class CallSession:
         self.queued_since: float | None = None  # loop time the call entered the queue
         self.score = 0.0  # the call's place in the queue (virtual arrival time)
         self.finished = False
+        self.recordings: set[str] = set()  # started here and not yet deleted from Asterisk
         # The phases, one module each: they keep their own state and share the above.
         self.arrival = Arrival(self)
         self.ivr = ScriptPhase(self)
@@ -256,10 +257,11 @@ class CallSession:
     async def reconcile(self, live: Mapping[str, Channel]) -> None:
         """Queue the events lost while the socket was down, judged from what Asterisk holds."""
         app = self.deps.app
-        if self.channel_id not in live:
+        if self.channel_id and self.channel_id not in live:
+            # (A caller released for a call back has no channel: nothing was lost.)
             self.queue.put_nowait(synthetic.stasis_end(app, self.channel_id))
             return
-        for playback_id in list(self.ivr.playbacks):
+        for playback_id in self.awaited_playbacks():
             try:
                 await self.deps.ari.get_playback(playback_id)
             except AriNotFound:
@@ -271,9 +273,19 @@ class CallSession:
         leg = self.leg
         if leg is not None and leg not in live:
             self.queue.put_nowait(synthetic.stasis_end(app, leg))
-        elif leg is not None and live[leg].state == "Up":
+        elif leg is not None and live[leg].in_stasis_app(app):
             # The leg may have answered while we were deaf; a waiting session bridges it.
+            # (Up is not enough: Asterisk reports Up a moment before StasisStart, and a
+            # channel not yet in Stasis cannot be bridged.)
             self.queue.put_nowait(synthetic.stasis_start(app, live[leg]))
+
+    def awaited_playbacks(self) -> list[str]:
+        """Playbacks some phase waits to hear finish: the script's, the queue's, the offer's."""
+        ids = list(self.ivr.playbacks)
+        for playback_id in (self.queueing.talking, self.callbacks.offer_playback):
+            if playback_id is not None:
+                ids.append(playback_id)
+        return ids
 
     # ------------------------------------------------------------------ shared by the phases
 
@@ -310,16 +322,35 @@ class CallSession:
         except AriError as exc:
             log.info("call %s: no hold music (%s)", self.call_id, type(exc).__name__)
 
+    def recording_started(self, name: str) -> None:
+        """Note a recording of the caller, so that it is deleted from Asterisk in the end."""
+        self.recordings.add(name)
+
     async def hear(self, recording: str, fields: tuple[str, ...]) -> Heard | str:
-        """What the caller said in ``recording``: the fields, or a failure reason."""
-        return await hear(
-            self.deps.ari,
-            self.deps.asr,
-            recording,
-            fields,
-            timeout_s=self.deps.asr_timeout_s,
-            call_id=self.call_id,
-        )
+        """What the caller said in ``recording``: the fields, or a failure reason.
+
+        The recording is deleted from Asterisk once fetched: its spool keeps every
+        file until someone deletes it, and this one holds the caller's voice.
+        """
+        try:
+            return await hear(
+                self.deps.ari,
+                self.deps.asr,
+                recording,
+                fields,
+                timeout_s=self.deps.asr_timeout_s,
+                call_id=self.call_id,
+            )
+        finally:
+            await self.discard_recording(recording)
+
+    async def discard_recording(self, name: str) -> None:
+        """Cancel or delete a recording of the caller on Asterisk (best effort)."""
+        self.recordings.discard(name)
+        try:
+            await self.deps.ari.discard_recording(name)
+        except AriError as exc:
+            log.warning("call %s: recording not deleted (%s)", self.call_id, type(exc).__name__)
 
     async def note_heard(self, heard: Heard) -> None:
         """Keep which fields were heard and how surely (never the values) and say so."""

@@ -124,6 +124,11 @@ class QueueCompanion:
         self._recording: str | None = None
 
     @property
+    def playback(self) -> str | None:
+        """The prompt being played to the caller now, if any."""
+        return self._playback
+
+    @property
     def due_at(self) -> float | None:
         due = [t for t in (self._capture_at, self._announce_at) if t is not None]
         return min(due) if due else None
@@ -246,6 +251,7 @@ class QueueCompanion:
         session = self.session
         name = session.new_id("rec")
         session.deps.router.register(name, session.queue)
+        session.recording_started(name)
         try:
             await session.caller_request(
                 session.deps.ari.record(
@@ -267,9 +273,11 @@ class QueueCompanion:
             item = await self._next(deadline)
             if item is None:
                 await self._stop_talking()
+                await session.discard_recording(name)
                 return None
             if isinstance(item, RecordingFailed) and item.recording.name == name:
                 self._recording = None
+                await session.discard_recording(name)
                 return None
             if isinstance(item, RecordingFinished) and item.recording.name == name:
                 self._recording = None
@@ -277,6 +285,7 @@ class QueueCompanion:
             digit = self._digit(item, digits)
             if digit is not None:
                 await self._stop_talking()
+                await session.discard_recording(name)
                 return digit
 
     async def _next(self, deadline: float) -> QueueItem | None:

@@ -31,6 +31,9 @@ class SimConfig:
     """Duration of one media item (``sound:``, ``tone:``, ``recording:`` ...)."""
     media_durations: dict[str, int] = field(default_factory=dict)
     """Per-URI durations overriding ``media_ms`` (e.g. ``{"sound:welcome": 1200}``)."""
+    missing_media: set[str] = field(default_factory=set)
+    """URIs whose file Asterisk does not have (``sound:urgentline/welcome`` not installed):
+    they play nothing; the last media of a playback that fails ends it ``failed``."""
     dtmf_interval_ms: int = 150
     """Wall-clock gap between two digits a caller presses in one step."""
     caller_talk_ms: int = 1500
@@ -45,6 +48,9 @@ class SimConfig:
     inbound_priority: int = 4
     """Where ``Stasis(urgentline,inbound)`` sits in ``sip_lab/asterisk/extensions.conf``."""
     provider_context: str = "from-providers"
+    callback_context: str = "urgentline-callback"
+    """A channel originated into this context runs ``Stasis(${URGENTLINE_APP},callback,
+    ${URGENTLINE_CALL_ID})`` when answered (``sip_lab/asterisk/extensions.conf``)."""
     fallback_context: str = "urgentline-route"
     fallback_exten: str = "default111"
     """Where the dialplan sends a call whose Stasis() failed (the default 111 provider)."""

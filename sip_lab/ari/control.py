@@ -69,6 +69,7 @@ class ConfigBody(_Body):
 
     media_ms: int | None = Field(default=None, ge=0)
     media_durations: dict[str, int] | None = None
+    missing_media: set[str] | None = None
     dtmf_interval_ms: int | None = Field(default=None, ge=0)
     caller_talk_ms: int | None = Field(default=None, ge=0)
     provider_answer_ms: int | None = Field(default=None, ge=0)
@@ -343,6 +344,7 @@ def _config_json(sim: Simulation) -> JsonObject:
         "strict": c.strict,
         "media_ms": c.media_ms,
         "media_durations": dict(c.media_durations),
+        "missing_media": sorted(c.missing_media),
         "dtmf_interval_ms": c.dtmf_interval_ms,
         "caller_talk_ms": c.caller_talk_ms,
         "provider_answer_ms": c.provider_answer_ms,

@@ -383,6 +383,11 @@ class Engine:
             self._leave_bridge(bridge, ch)
         ch.context, ch.exten, ch.priority = context, exten, priority
         self.leave_stasis(ch)
+        if ch.app_originated:
+            # ari_originate_dial() ran Stasis() itself, not a dialplan: when Stasis
+            # returns, the dial thread hangs the channel up (no ChannelHangupRequest).
+            self.hangup(ch, by="app", cause=16, request=None)
+            return
         ch.app_name, ch.app_data = "", ""
         record = self.calls.get(ch.id)
         if record is not None and record.ended_at is None:
@@ -396,6 +401,14 @@ class Engine:
             return
         await asyncio.sleep(self.config.dialplan_hold_ms / 1000)
         self.hangup(ch, by="dialplan", cause=16, request=None)
+
+    def dialplan_stasis(self, ch: Channel, app: str, args: list[str]) -> None:
+        """The dialplan runs ``Stasis(app,args)``: enter it, or take the fallback if it fails."""
+        if app and self.apps.is_active(app):
+            self.enter_stasis(ch, app, args)
+            return
+        self.set_variable(ch, "STASISSTATUS", "FAILED")
+        self.dialplan_fallback(ch)
 
     def dialplan_fallback(self, ch: Channel) -> None:
         """Stasis() failed (app not connected): the dialplan sends the call to its fallback."""

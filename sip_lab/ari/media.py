@@ -8,7 +8,8 @@ announcer/recorder channel). Each queue is drained by one engine-owned task.
 
 Playback events follow ``res_stasis_playback.c``: ``PlaybackStarted`` per media
 item, ``PlaybackContinuing`` between items, ``PlaybackFinished`` with state
-``done`` (finished or stopped) or ``failed`` (the channel hung up). Recording
+``done`` (finished or stopped) or ``failed`` (the channel hung up, or the last
+media's file is missing: ``SimConfig.missing_media``). Recording
 events follow ``res_stasis_recording.c``: ``RecordingStarted``, then
 ``RecordingFinished`` (done or canceled) when it stops, is stopped, or the
 channel hangs up.
@@ -169,6 +170,16 @@ class Media:
             pb.index = index
             pb.state = "playing"
             self._emit(ev.playback_event("PlaybackStarted", utcnow(), pb), pb.target_uri)
+            if uri in self.engine.config.missing_media:
+                # playback_final_update(): the file did not open. A failed media in the
+                # middle continues with the next one; a failed last one ends the
+                # playback "failed" (Asterisk logs "Playback failed for ...").
+                if index == len(pb.media) - 1:
+                    self._finish_playback(pb, "failed")
+                    return
+                pb.state = "continuing"
+                self._emit(ev.playback_event("PlaybackContinuing", utcnow(), pb), pb.target_uri)
+                continue
             self._note_media(pb, uri)
             duration = self.engine.config.media_duration_ms(uri) / 1000
             with contextlib.suppress(TimeoutError):

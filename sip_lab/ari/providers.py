@@ -99,6 +99,7 @@ def originate(engine: Engine, req: OriginateRequest) -> Channel:
         if assigned and engine.id_in_use(assigned):
             raise AriError.message(409, "Channel with given unique ID already exists")
     ch = _new_outbound(engine, tech, resource, req.channel_id)
+    ch.app_originated = bool(req.app)
     peer = None
     if tech == "Local":
         peer_id = req.other_channel_id or (f"{ch.id};2" if req.channel_id else None)
@@ -293,6 +294,10 @@ async def _dial(
         ch.context = req.context or "default"
         ch.exten = req.extension
         ch.priority = req.priority or 1
+        if ch.context == engine.config.callback_context:
+            app = ch.variables.get("URGENTLINE_APP", "")
+            call_id = ch.variables.get("URGENTLINE_CALL_ID", "")
+            engine.dialplan_stasis(ch, app, ["callback", call_id])
     if hold_ms < 0:
         return
     await asyncio.sleep(hold_ms / 1000)

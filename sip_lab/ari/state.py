@@ -91,6 +91,8 @@ class Channel:
     inbound: bool = False
     originated: bool = False
     """Created through ARI (originate/create): the app keeps its subscription after StasisEnd."""
+    app_originated: bool = False
+    """Originated straight into an app: its dial thread hangs it up when it leaves Stasis."""
     stasis_app: str | None = None
     bridge_id: str | None = None
     local_peer: str | None = None

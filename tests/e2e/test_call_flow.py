@@ -193,3 +193,18 @@ async def test_no_caller_number_reaches_the_logs(
     text = "\n".join(r.getMessage() for r in caplog.records)
     for number in numbers:
         assert number not in text and number.lstrip("+") not in text
+
+
+async def test_a_prompt_asterisk_cannot_play_sends_the_call_to_the_fallback(
+    sim: AriSimulator, service: Service, lab: Lab
+) -> None:
+    """Asterisk 22 ends the playback of a missing sound file with state ``failed``: the
+    caller heard nothing, so the menu must not wait for a key they were never offered."""
+    sim.config.missing_media = {"sound:urgentline/main-menu"}
+    channel = await lab.call("+447700900160")
+    call = await sim_call(lab, channel, "bridged")
+    assert call["endpoint"] == "PJSIP/default111"
+    assert "sound:urgentline/main-menu" not in call["media_played"]
+    record = await record_for(service, channel)
+    assert (record.outcome, record.fallback_reason) == ("fallback", "playback-failed")
+    assert record.menu_path == []  # no timeouts counted on a menu nobody heard

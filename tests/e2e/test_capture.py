@@ -111,3 +111,26 @@ async def test_spoken_details_reach_the_handoff_and_not_the_logs(
     for secret in ("Oyelaran", "oyelaran", "1941-03-04", "SE15 4QT", "se15 4qt", "7700900611"):
         assert secret not in logs
     assert "lab_transcript" not in str(events)
+
+
+async def test_recordings_of_callers_do_not_stay_on_asterisk(
+    sim: AriSimulator, database: Database, redis_store: RedisStore, lab: Lab
+) -> None:
+    """Asterisk keeps every recording in its spool until deleted: the caller's voice must
+    not outlive the call there, whether it was heard or the caller hung up mid-recording."""
+    script = parse_script(SCRIPT, "capture-test.yaml")
+    async with Service(service_settings(sim), db=database, redis=redis_store, script=script) as svc:
+        assert svc.events is not None and await svc.events.wait_connected(5)
+        heard = await lab.call("+447700900612", {"after_ms": 500, "say": SPOKEN})
+        record = await record_for(svc, heard, timeout_s=15)
+        assert record.captured  # it was recorded and heard
+        gone = await lab.call("+447700900613")
+        await lab.heard(gone, "sound:urgentline/details")
+        await asyncio.sleep(0.6)  # the prompt (300 ms) is over: the recording runs
+        await lab.send("POST", f"/calls/{gone}/act", {"hangup": True})
+        record = await record_for(svc, gone, timeout_s=15)
+        assert record.outcome == "abandoned"
+    recorded = [r for r in sim.simulation.requests if r["operation"] == "channels.record"]
+    assert len(recorded) == 2
+    assert sim.simulation.engine.media.stored == {}
+    assert sim.simulation.engine.media.recordings == {}

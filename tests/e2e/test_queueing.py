@@ -244,3 +244,74 @@ async def test_destinations_saved_by_an_admin_route_the_very_next_call(
     record = await record_for(service, channel, timeout_s=15)
     assert (record.outcome, record.destination) == ("fallback", "default111")
     assert record.fallback_reason == "pathway-closed"
+
+
+async def test_a_called_back_caller_nobody_can_take_is_handed_to_the_dialplan_not_dropped(
+    sim: AriSimulator, database: Database, redis_store: RedisStore, lab: Lab
+) -> None:
+    """Every destination is busy once the caller is rung back: the last resort's continue
+    must reach the dialplan's default route. Asterisk hangs up a channel originated
+    straight into the app when it leaves Stasis, so the call back is originated into the
+    dialplan context that runs Stasis()."""
+    number = "+447700900431"
+    await lab.send("PUT", f"/endpoints/PJSIP/{number}@national111", {"hold_ms": -1})
+    settings = service_settings(sim, callback_offer_after_s=0.3, queue_capture_fields="")
+    async with Service(settings, db=database, redis=redis_store, script=fast_london()) as svc:
+        assert svc.events is not None and await svc.events.wait_connected(5)
+        await svc.queues.set_capacity("dental", 0)
+        channel = await lab.call(number, PRESS_1)
+        await lab.accept_call_back(channel)
+        for endpoint in ("dental", "default111"):
+            await lab.send("PUT", f"/endpoints/PJSIP/{endpoint}", {"behaviour": "busy"})
+        await svc.queues.set_capacity("dental", 1)
+        assert svc.dispatcher is not None
+        svc.dispatcher.poke()
+        record = await record_for(svc, channel, timeout_s=20)
+    assert (record.outcome, record.destination) == ("continued", "dialplan:default111")
+    (ring,) = [o for o in await lab.get("/originations") if number in o["endpoint"]]
+    for _ in range(100):
+        if ring["ended_at"] is not None:
+            break
+        await asyncio.sleep(0.05)
+        (ring,) = [o for o in await lab.get("/originations") if number in o["endpoint"]]
+    assert ring["result"] == "answered"
+    assert ring["hangup_by"] == "dialplan"  # it reached the default route; "app": dropped
+
+
+async def test_a_call_back_survives_dropped_event_sockets_before_and_after_it_is_made(
+    sim: AriSimulator, database: Database, redis_store: RedisStore, lab: Lab
+) -> None:
+    """Resync after a reconnect must neither take a released caller for gone (they have
+    no channel while they wait to be rung back) nor adopt the call back's channel as a
+    new call (it is the session's caller channel now, not the one it started on)."""
+    number = "+447700900441"
+    await lab.send("PUT", f"/endpoints/PJSIP/{number}@national111", {"hold_ms": -1})
+    await lab.send("PUT", "/endpoints/PJSIP/dental", {"hold_ms": 2500})
+    settings = service_settings(sim, callback_offer_after_s=0.3, queue_capture_fields="")
+    async with Service(settings, db=database, redis=redis_store, script=fast_london()) as svc:
+        assert svc.events is not None and await svc.events.wait_connected(5)
+        await svc.queues.set_capacity("dental", 0)
+        channel = await lab.call(number, PRESS_1)
+        await lab.accept_call_back(channel)
+        await lab.send("POST", "/faults", {"drop_ws": True})  # the released caller waits
+        await asyncio.sleep(0.05)
+        assert await svc.events.wait_connected(5)
+        await asyncio.sleep(0.2)
+        await svc.queues.set_capacity("dental", 1)
+        assert svc.dispatcher is not None
+        svc.dispatcher.poke()
+        for _ in range(100):  # the call back is bridged with the clinician
+            rings = [o for o in await lab.get("/originations") if "dental" in o["endpoint"]]
+            if rings and rings[0]["result"] == "answered":
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        await lab.send("POST", "/faults", {"drop_ws": True})  # mid-conversation
+        await asyncio.sleep(0.05)
+        assert await svc.events.wait_connected(5)
+        record = await record_for(svc, channel, timeout_s=20)
+        await asyncio.sleep(0.3)
+        assert svc.sessions is not None and svc.sessions.active == 0
+    assert (record.outcome, record.destination) == ("routed", "dental")
+    endpoints = [o["endpoint"] for o in await lab.get("/originations")]
+    assert endpoints == [f"PJSIP/{number}@national111", "PJSIP/dental"]  # nothing re-routed

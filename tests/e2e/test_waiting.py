@@ -136,3 +136,28 @@ async def test_a_free_clinician_interrupts_the_questions_at_once(
     requests = await lab.get("/requests")
     stopped = [r for r in requests if r["method"] == "POST" and r["path"].endswith("/stop")]
     assert stopped and "/recordings/live/" in stopped[0]["path"]
+
+
+async def test_a_question_that_ended_while_the_event_socket_was_down_is_not_waited_on(
+    waiting_service: Service, lab: Lab, sim: AriSimulator
+) -> None:
+    """Asterisk does not replay events: a prompt that finished while the overlay was
+    deaf is found gone on resync, and the caller is not left in silence (the hold music
+    was stopped for it) until the companion's two-minute guard runs out."""
+    sim.config.media_durations["sound:urgentline/queue-details-ask"] = 800
+    channel = await lab.call("+447700900814")
+    await lab.heard(channel, "sound:urgentline/queue-details-ask")
+    await lab.send("POST", "/faults", {"drop_ws": True, "refuse_ws_ms": 1200})
+    assert waiting_service.events is not None
+    assert await waiting_service.events.wait_disconnected(2)
+    assert await waiting_service.events.wait_connected(10)
+    for _ in range(60):
+        requests = await lab.get("/requests")
+        if any(r["operation"] == "channels.record" for r in requests):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the question's answer was never recorded after the resync")
+    await _free_a_clinician(waiting_service)
+    record = await record_for(waiting_service, channel, timeout_s=15)
+    assert (record.outcome, record.destination) == ("routed", "default111")

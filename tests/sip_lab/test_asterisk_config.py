@@ -167,6 +167,19 @@ def test_call_backs_have_somewhere_to_go() -> None:
     assert (aor.get("contact") or "").startswith("sip:127.0.0.1:5076")
 
 
+def test_call_backs_answer_into_a_dialplan_that_enters_stasis_and_falls_back() -> None:
+    """A call back is originated into this context (a channel originated straight into
+    the app is hung up when it leaves Stasis, so a continue could not reach the default)."""
+    from callflow.sessions.deps import SessionDeps
+
+    context = SessionDeps.__dataclass_fields__["callback_context"].default
+    lines = " ".join(v for _, v in one(parse_conf("extensions.conf"), context).entries)
+    assert lines.startswith("s,1,")
+    assert "Stasis(${URGENTLINE_APP},callback,${URGENTLINE_CALL_ID})" in lines
+    assert '$["${STASISSTATUS}" = "FAILED"]' in lines
+    assert "Goto(urgentline-route,default111,1)" in lines
+
+
 def test_pjsip_feed_and_providers() -> None:
     sections = parse_conf("pjsip.conf")
     transport = one(sections, "transport-udp", "transport")

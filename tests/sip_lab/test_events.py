@@ -428,3 +428,130 @@ async def test_recordings_start_stop_and_are_stored(ari: Ari) -> None:
     canceled = await events.until("RecordingFinished")
     assert canceled["recording"]["state"] == "canceled"
     assert (await ari.request("GET", "/recordings/stored/m3")).status == 404
+
+
+async def test_continue_hangs_up_a_channel_originated_into_the_app(ari: Ari) -> None:
+    """``ari_originate_dial()`` runs Stasis() itself; when it returns the channel is hung up."""
+    number = "+447700900500"
+    await ari.lab("PUT", f"/endpoints/PJSIP/{number}@national111", {"hold_ms": -1})
+    events = await ari.events()
+    reply = await ari.request(
+        "POST",
+        "/channels/cb-app",
+        params={"endpoint": f"PJSIP/{number}@national111", "app": APP, "appArgs": "callback"},
+    )
+    assert reply.status == 200
+    await events.until("StasisStart")
+    params = {"context": "urgentline-route", "extension": "default111", "priority": "1"}
+    assert (await ari.request("POST", "/channels/cb-app/continue", params=params)).status == 204
+    await events.until("StasisEnd")
+    destroyed = await events.until("ChannelDestroyed")
+    assert destroyed["channel"]["id"] == "cb-app"
+    after_start = event_types(events.events)[event_types(events.events).index("StasisStart") :]
+    assert "ChannelHangupRequest" not in after_start
+    (origination,) = (await ari.lab("GET", "/originations")).json
+    assert origination["hangup_by"] == "app"
+    assert (await ari.request("GET", "/channels/cb-app")).status == 404
+
+
+async def test_call_back_context_enters_stasis_and_can_continue_in_the_dialplan(
+    ari: Ari, sim: AriSimulator
+) -> None:
+    number = "+447700900501"
+    await ari.lab("PUT", f"/endpoints/PJSIP/{number}@national111", {"hold_ms": -1})
+    events = await ari.events()
+    reply = await ari.request(
+        "POST",
+        "/channels/cb-plan",
+        params={
+            "endpoint": f"PJSIP/{number}@national111",
+            "context": sim.config.callback_context,
+            "extension": "s",
+        },
+        json_body={"variables": {"URGENTLINE_APP": APP, "URGENTLINE_CALL_ID": "call-1"}},
+    )
+    assert reply.status == 200
+    subscribed = await ari.request(
+        "POST", f"/applications/{APP}/subscription", params={"eventSource": "channel:cb-plan"}
+    )
+    assert subscribed.status == 200 and "cb-plan" in subscribed.json["channel_ids"]
+    start = await events.until("StasisStart")
+    assert start["args"] == ["callback", "call-1"]
+    assert start["channel"]["dialplan"]["context"] == sim.config.callback_context
+    params = {"context": "urgentline-route", "extension": "default111", "priority": "1"}
+    assert (await ari.request("POST", "/channels/cb-plan/continue", params=params)).status == 204
+    await events.until("StasisEnd")
+    await asyncio.sleep(0.02)
+    in_dialplan = await ari.request("GET", "/channels/cb-plan")
+    assert in_dialplan.status == 200
+    assert in_dialplan.json["dialplan"]["context"] == "urgentline-route"
+    await events.until("ChannelDestroyed", within=2)
+    (origination,) = (await ari.lab("GET", "/originations")).json
+    assert origination["hangup_by"] == "dialplan"
+
+
+async def test_a_call_back_answered_while_the_app_is_down_takes_the_fallback(ari: Ari) -> None:
+    number = "+447700900502"
+    await ari.lab("PUT", f"/endpoints/PJSIP/{number}@national111", {"hold_ms": -1})
+    reply = await ari.request(
+        "POST",
+        "/channels/cb-down",
+        params={
+            "endpoint": f"PJSIP/{number}@national111",
+            "context": "urgentline-callback",
+            "extension": "s",
+        },
+        json_body={"variables": {"URGENTLINE_APP": APP, "URGENTLINE_CALL_ID": "call-2"}},
+    )
+    assert reply.status == 200
+    await asyncio.sleep(0.1)
+    channel = (await ari.request("GET", "/channels/cb-down")).json
+    assert (channel["dialplan"]["context"], channel["dialplan"]["exten"]) == (
+        "urgentline-route",
+        "default111",
+    )
+
+
+async def test_subscription_needs_an_app_and_a_source_that_exists(ari: Ari) -> None:
+    await ari.events()
+    path = f"/applications/{APP}/subscription"
+    gone = await ari.request("POST", path, params={"eventSource": "channel:nope"})
+    assert (gone.status, gone.json) == (422, {"message": "Event source does not exist"})
+    scheme = await ari.request("POST", path, params={"eventSource": "thing:x"})
+    assert (scheme.status, scheme.json) == (400, {"message": "Invalid event source URI scheme"})
+    app = await ari.request(
+        "POST", "/applications/other/subscription", params={"eventSource": "channel:x"}
+    )
+    assert (app.status, app.json) == (404, {"message": "Application not found"})
+
+
+async def test_a_missing_sound_plays_nothing_and_fails_the_playback_if_it_is_last(
+    ari: Ari, sim: AriSimulator
+) -> None:
+    """Asterisk 22 (``playback_final_update``): a file that will not open moves on to the
+    next media; the last one failing ends the playback with state ``failed``."""
+    sim.config.missing_media = {"sound:not-installed"}
+    events = await ari.events()
+    channel = await ari.call()
+    await events.until("StasisStart")
+    await ari.request("POST", f"/channels/{channel}/answer")
+    media = {"media": "sound:not-installed,sound:hello-world"}
+    await ari.request("POST", f"/channels/{channel}/play/pb-1", params=media)
+    done = await events.until("PlaybackFinished")
+    assert done["playback"]["state"] == "done"
+    await ari.request(
+        "POST", f"/channels/{channel}/play/pb-2", params={"media": "sound:not-installed"}
+    )
+    failed = await events.until("PlaybackFinished")
+    assert (failed["playback"]["id"], failed["playback"]["state"]) == ("pb-2", "failed")
+    kinds = [(e["type"], e["playback"]["id"]) for e in events.events if "playback" in e]
+    assert kinds == [
+        ("PlaybackStarted", "pb-1"),
+        ("PlaybackContinuing", "pb-1"),
+        ("PlaybackStarted", "pb-1"),
+        ("PlaybackFinished", "pb-1"),
+        ("PlaybackStarted", "pb-2"),
+        ("PlaybackFinished", "pb-2"),
+    ]
+    assert all(problems_of(e) == [] for e in events.events)
+    assert (await ari.record(channel))["media_played"] == ["sound:hello-world"]

@@ -81,6 +81,40 @@ def get_app(call: Call) -> web.Response:
     return ok(app.to_json())
 
 
+@operation("applications.subscribe")
+def subscribe(call: Call) -> web.Response:
+    """``stasis_app_subscribe()``: route a channel's or bridge's events to the application.
+
+    400 for a missing source or an unknown scheme, 404 for an unknown application,
+    422 for a source that does not exist (a channel already hung up).
+    """
+    sources = [s for s in call.params.texts("eventSource") if s]
+    if not sources:
+        raise AriError.message(400, "Missing parameter eventSource")
+    apps = call.sim.apps
+    name = call.path["applicationName"]
+    if name not in apps.apps:
+        raise AriError.message(404, "Application not found")
+    engine = call.sim.engine
+    found: list[tuple[str, str]] = []
+    for source in sources:
+        scheme, _, ident = source.partition(":")
+        if scheme not in {"channel", "bridge", "endpoint", "deviceState"}:
+            raise AriError.message(400, "Invalid event source URI scheme")
+        exists = (scheme == "channel" and ident in engine.channels) or (
+            scheme == "bridge" and ident in engine.bridges
+        )
+        if not exists:  # the lab has no endpoints or device states to watch
+            raise AriError.message(422, "Event source does not exist")
+        found.append((scheme, ident))
+    for scheme, ident in found:
+        if scheme == "channel":
+            apps.subscribe_channel(name, ident)
+        else:
+            apps.subscribe_bridge(name, ident)
+    return ok(apps.apps[name].to_json())
+
+
 @operation("playbacks.get")
 def get_playback(call: Call) -> web.Response:
     """A queued or playing playback (finished ones are gone: 404)."""

@@ -24,6 +24,7 @@ from callflow.ari import (
     AriUnauthorized,
     AriUnavailable,
     AriUnprocessable,
+    CallQueue,
     ChannelDestroyed,
     ChannelDtmfReceived,
     ChannelEnteredBridge,
@@ -31,6 +32,8 @@ from callflow.ari import (
     Dial,
     PlaybackFinished,
     PlaybackStarted,
+    RecordingFinished,
+    RecordingStarted,
     StasisEnd,
     StasisStart,
 )
@@ -379,3 +382,51 @@ async def test_originate_with_id_in_use_conflicts(
 async def test_errors_are_ari_errors() -> None:
     assert issubclass(AriUnavailable, AriError)
     assert issubclass(AriNotFound, AriHttpError)
+
+
+async def test_originate_into_the_dialplan_and_subscribe_to_the_leg(
+    client: AriClient, lab: Lab, stream_factory: Any, sim: Any
+) -> None:
+    """A leg that may need ``continue`` is originated into a context that runs Stasis()."""
+    s = await stream_factory()
+    queue: CallQueue = asyncio.Queue()
+    leg_id = new_id("cb")
+    s.router.register(leg_id, queue)
+    with pytest.raises(ValueError, match="exactly one"):
+        await client.originate("PJSIP/x", channel_id=leg_id)
+    with pytest.raises(ValueError, match="exactly one"):
+        await client.originate("PJSIP/x", channel_id=leg_id, app=APP, extension="s")
+    await client.originate(
+        "PJSIP/+447700900123@national111",
+        channel_id=leg_id,
+        context=sim.config.callback_context,
+        extension="s",
+        variables={"URGENTLINE_APP": APP, "URGENTLINE_CALL_ID": "call-1"},
+    )
+    app = await client.subscribe(APP, [f"channel:{leg_id}"])
+    assert leg_id in app.channel_ids
+    start, _ = await next_of(queue, StasisStart)
+    assert start.args == ["callback", "call-1"]
+    with pytest.raises(AriUnprocessable):
+        await client.subscribe(APP, ["channel:no-such-channel"])
+
+
+async def test_discard_recording_cancels_a_live_one_and_deletes_a_stored_one(
+    client: AriClient, lab: Lab, stream_factory: Any, sim: Any
+) -> None:
+    s = await stream_factory()
+    caller_id = await lab.call()
+    queue = await s.calls.queue_for(caller_id)
+    await next_of(queue, StasisStart)
+    await client.answer(caller_id)
+    for name in ("rec-live", "rec-stored"):
+        s.router.register(name, queue)
+    await client.record(caller_id, name="rec-stored", max_duration_s=1)
+    await next_of(queue, RecordingFinished, timeout_s=5)
+    assert "rec-stored" in sim.simulation.engine.media.stored
+    await client.record(caller_id, name="rec-live", max_duration_s=30)
+    await next_of(queue, RecordingStarted)
+    assert await client.discard_recording("rec-live") is True
+    assert await client.discard_recording("rec-stored") is True
+    assert await client.discard_recording("rec-stored") is False
+    assert sim.simulation.engine.media.stored == {}
