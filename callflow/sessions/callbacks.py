@@ -45,8 +45,9 @@ class Callbacks:
         after = self.session.deps.callback_offer_after_s
         if after <= 0 or self.offer_made or self.number is not None:
             return None
-        if normalise_cli(self.session.facts.caller) is None:
-            return None  # nobody to call back
+        facts = self.session.facts
+        if facts.caller_withheld or normalise_cli(facts.caller) is None:
+            return None  # nobody to call back, or a number the caller chose to withhold
         return asyncio.get_running_loop().time() + after
 
     async def offer(self) -> None:

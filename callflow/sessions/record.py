@@ -42,12 +42,18 @@ class CallFacts:
     fallback_reason: str | None = None
     ended_by: str | None = None
     captured: list[dict[str, object]] = field(default_factory=list)
+    presentation: str | None = None
+    """Asterisk's ``CALLERID(pres)``, passed by the dialplan as the second Stasis
+    argument: a feed trusted to assert identity delivers a withheld caller's
+    number with presentation ``prohib…``, and the caller's choice must hold."""
     unreached: str | None = None
     """Why a caller promised a call back could not be reached; the handoff asks
     the provider to try (the CallRecord keeps the outcome and reason code)."""
 
     @property
     def caller_withheld(self) -> bool:
+        if (self.presentation or "").lower().startswith(("prohib", "unavailable")):
+            return True
         return not self.caller or self.caller.lower() in {"anonymous", "withheld", "unknown"}
 
     def to_record(self) -> CallRecord:

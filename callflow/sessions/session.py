@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Coroutine, Mapping
+from collections.abc import Awaitable, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar, assert_never
 
 from redis.exceptions import RedisError
@@ -106,6 +106,7 @@ class CallSession:
             caller=channel.caller.number if channel.caller else None,
             script=script.name,
             script_version=script.version,
+            presentation=_presentation(start_event.args),
         )
         self._answered = channel.state == "Up"
         self.started = asyncio.get_running_loop().time()
@@ -392,3 +393,8 @@ class CallSession:
         if self.queued_since is None:
             return 0.0
         return round(asyncio.get_running_loop().time() - self.queued_since, 3)
+
+
+def _presentation(args: Sequence[str]) -> str | None:
+    """``CALLERID(pres)`` from ``Stasis(app,inbound,<pres>)``, if the dialplan passed it."""
+    return args[1] if len(args) > 1 and args[0] == "inbound" and args[1] else None

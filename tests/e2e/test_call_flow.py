@@ -9,6 +9,7 @@ whose story matches the event stream.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from sqlmodel import select
 
 from callflow.events import CallEventType
+from callflow.handoff.models import HandoffOutbox
 from callflow.service import Service
 from callflow.storage import RedisStore
 from callflow.storage.models import CallRecord
@@ -73,6 +75,23 @@ async def test_no_input_goes_to_the_default_provider(service: Service, lab: Lab)
     assert (record.outcome, record.destination) == ("routed", "default111")
     assert record.menu_path == ["main:timeout", "main:timeout"]
     assert record.caller is None and record.caller_withheld
+
+
+async def test_a_number_the_caller_withheld_is_neither_kept_nor_passed_on(
+    service: Service, lab: Lab
+) -> None:
+    """The feed asserts the number but the caller withheld it: the choice holds."""
+    number = "+447700900124"
+    channel = await lab.call(
+        number, {"after_ms": 1000, "dtmf": "1"}, args=["inbound", "prohib_passed_screen"]
+    )
+    record = await record_for(service, channel, timeout_s=15)
+    assert (record.outcome, record.destination) == ("routed", "dental")
+    assert record.caller is None and record.caller_withheld
+    rows = await service.db.run(
+        lambda s: s.exec(select(HandoffOutbox).where(HandoffOutbox.call_id == record.call_id)).all()
+    )
+    assert number not in json.dumps(rows[0].payload)  # no telecom for the provider either
 
 
 async def test_caller_hanging_up_during_the_safety_message_is_abandoned(

@@ -132,7 +132,7 @@ def test_dialplan_enters_stasis_and_falls_back_when_it_fails() -> None:
     sections = parse_conf("extensions.conf")
     inbound = " ".join(v for _, v in one(sections, "from-national111").entries)
     app = Settings().ari_app
-    assert f"Stasis({app},inbound)" in inbound
+    assert f"Stasis({app},inbound,${{CALLERID(pres)}})" in inbound  # presentation rides along
     assert '$["${STASISSTATUS}" = "FAILED"]' in inbound
     assert "Goto(urgentline-route,default111,1)" in inbound
 
