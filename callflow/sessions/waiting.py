@@ -269,24 +269,26 @@ class QueueCompanion:
             return None
         self._recording = name
         deadline = asyncio.get_running_loop().time() + max_s + 5
-        while True:
-            item = await self._next(deadline)
-            if item is None:
-                await self._stop_talking()
+        try:
+            while True:
+                item = await self._next(deadline)
+                if item is None:
+                    await self._stop_talking()
+                    return None
+                if isinstance(item, RecordingFailed) and item.recording.name == name:
+                    self._recording = None
+                    return None
+                if isinstance(item, RecordingFinished) and item.recording.name == name:
+                    self._recording = None
+                    return await session.hear(name, fields)  # deletes it once fetched
+                digit = self._digit(item, digits)
+                if digit is not None:
+                    await self._stop_talking()
+                    return digit
+        finally:
+            if name in session.recordings:
+                # Not heard: cancel it now (a running recording also blocks bridging).
                 await session.discard_recording(name)
-                return None
-            if isinstance(item, RecordingFailed) and item.recording.name == name:
-                self._recording = None
-                await session.discard_recording(name)
-                return None
-            if isinstance(item, RecordingFinished) and item.recording.name == name:
-                self._recording = None
-                return await session.hear(name, fields)
-            digit = self._digit(item, digits)
-            if digit is not None:
-                await self._stop_talking()
-                await session.discard_recording(name)
-                return digit
 
     async def _next(self, deadline: float) -> QueueItem | None:
         """The call's next event before ``deadline``; raises CallerGone or Offered."""
