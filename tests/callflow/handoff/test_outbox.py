@@ -314,7 +314,15 @@ async def test_two_workers_never_deliver_one_row_at_the_same_time(
     webhook.policy = lambda key, seen: Action(delay_s=0.03)
     ids = await write_rows(database, 40, webhook.url)
     other = Database(database.url)
-    settings = fast_settings(handoff_batch_size=3, handoff_concurrency=4, handoff_poll_s=0.01)
+    # A timeout would make a second (sequential, legitimate) POST: this test is about
+    # two workers claiming, so the time box is far beyond a loaded machine's stalls.
+    settings = fast_settings(
+        handoff_batch_size=3,
+        handoff_concurrency=4,
+        handoff_poll_s=0.01,
+        handoff_timeout_s=5.0,
+        handoff_lease_s=10.0,
+    )
     try:
         async with (
             OutboxWorker(database, settings, worker_id="one") as one,
